@@ -130,10 +130,10 @@ pub(crate) struct Cli {
     #[arg(long = "signum", value_name = "SIGFUNC")]
     pub(crate) signum: Option<String>,
 
-    /// Check the configuration for errors and exit; diagnostics go to stderr,
-    /// or to LOG_FILE when given.
+    /// Check the configuration for errors and exit; diagnostics go to stderr
+    /// (`-`, the default), or to LOG_FILE when given.
     #[arg(short = 't', long = "config-test", value_name = "LOG_FILE", num_args = 0..=1,
-          require_equals = true, default_missing_value = "")]
+          require_equals = true, default_missing_value = "-")]
     pub(crate) config_test: Option<PathBuf>,
 
     /// Directory for pid files and control sockets, so that several instances
@@ -255,14 +255,17 @@ mod tests {
 
     #[test]
     fn config_test_takes_an_optional_log_file() {
-        assert_eq!(parse(&["-t"]).unwrap().config_test, Some(PathBuf::new()));
+        assert_eq!(
+            parse(&["-t"]).unwrap().config_test,
+            Some(PathBuf::from("-"))
+        );
         assert_eq!(
             parse(&["--config-test=/tmp/t.log"]).unwrap().config_test,
             Some(PathBuf::from("/tmp/t.log"))
         );
         // Without `=`, the next word is not swallowed as the log file.
         let cli = parse(&["-t", "-f", "/x.conf"]).unwrap();
-        assert_eq!(cli.config_test, Some(PathBuf::new()));
+        assert_eq!(cli.config_test, Some(PathBuf::from("-")));
         assert_eq!(cli.config, PathBuf::from("/x.conf"));
     }
 
