@@ -7,7 +7,10 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod bird;
+pub mod frr;
 pub mod keepalived;
+pub mod nginx;
 
 /// Directories searched after `PATH`: daemons live in sbin and FRR's under
 /// /usr/lib/frr, which are not on every user's `PATH`.
