@@ -2,17 +2,175 @@
 //! typed, documented configuration model.
 //!
 //! What this crate is for:
-//! - the lexical layer (line-oriented keywords, `{`/`}` blocks, `!`/`#` comments,
-//!   `include` with globs, `@ID` conditional lines, `$NAME` parameters and the
-//!   `~SEQ`/`~LST` generators), written as a pest grammar;
-//! - the typed model of every block (`global_defs`, `vrrp_instance`,
-//!   `virtual_server`, checkers, `bfd_instance`, ...) with keepalived's default
-//!   for every omitted value;
-//! - diagnostics that point at `file:line:column` and say what was expected.
+//! - the lexical layer: line-oriented keywords, `{`/`}` blocks, `!`/`#`
+//!   comments, quoted strings with escapes, `include` with globs and brace
+//!   expansion, `@ID`/`@^ID` conditional lines, `$NAME=VALUE` parameters with
+//!   recursive substitution and built-ins, and the `~SEQ`/`~SEQx`/`~LST`
+//!   generators; the token grammar is written in pest (`grammar.pest`);
+//! - the syntax tree ([`syntax`]) and the typed model ([`model`]) with
+//!   keepalived's default for every omitted value;
+//! - diagnostics ([`Diagnostic`]) that point at `file:line:column` and say
+//!   what was expected.
 //!
-//! What it deliberately does not do: it opens no sockets, starts no processes and
-//! has no async runtime. Daemons and other tools call it and act on the model.
+//! What it deliberately does not do: it opens no sockets, starts no
+//! processes, reads no clock and has no async runtime. Files come through a
+//! [`Resolver`], so tests and tools can parse from memory. Daemons and other
+//! tools call it and act on the model.
 //!
-//! The grammar and the model arrive with the kconf-parser issue; until then the
-//! crate holds only this description.
+//! No input makes it panic, recurse without bound or grow without bound:
+//! lines, includes, nesting and expansions are capped by [`Limits`].
+//!
+//! ```
+//! let parsed = kconf_parser::parse_str(
+//!     "global_defs {\n    router_id lb1\n}\n",
+//!     &kconf_parser::ParseOptions::default(),
+//! );
+//! assert!(parsed.diagnostics.is_empty());
+//! assert_eq!(parsed.tree[0].name(), "global_defs");
+//! ```
 #![forbid(unsafe_code)]
+
+mod diagnostic;
+mod grammar;
+mod lexer;
+mod preprocess;
+mod resolver;
+pub mod syntax;
+
+use std::path::Path;
+use std::sync::Arc;
+
+pub use diagnostic::{Code, Diagnostic, Location, Severity, Verdict};
+pub use resolver::{FsResolver, MemoryResolver, Resolver};
+
+/// Bounds that keep any input, hostile or mistaken, from exhausting time,
+/// stack or memory. The defaults are far above any real configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Longest physical line, in bytes.
+    pub max_line_len: usize,
+    /// Deepest include chain.
+    pub max_include_depth: usize,
+    /// Deepest `{ }` nesting.
+    pub max_nesting: usize,
+    /// Deepest chain of expansions (parameters producing lines that expand again).
+    pub max_expansion_depth: usize,
+    /// Most replacements while substituting one line.
+    pub max_replacements: usize,
+    /// Most values one generator may produce.
+    pub max_generator_values: usize,
+    /// Most logical lines after all expansion.
+    pub max_lines: usize,
+    /// Most bytes of logical lines after all expansion.
+    pub max_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_line_len: 64 * 1024,
+            max_include_depth: 32,
+            max_nesting: 32,
+            max_expansion_depth: 64,
+            max_replacements: 10_000,
+            max_generator_values: 1_000_000,
+            max_lines: 20_000_000,
+            max_bytes: 1 << 30,
+        }
+    }
+}
+
+/// How to parse.
+#[derive(Debug, Clone, Default)]
+pub struct ParseOptions {
+    /// The config id that `@ID` lines are compared with (keepalived's `-i`;
+    /// keepalived defaults it to the first part of the host name).
+    pub config_id: String,
+    /// Seed for `${_RANDOM}`, so that the same input always gives the same
+    /// result. A daemon passes keepalived's `random_seed` or the time.
+    pub random_seed: u64,
+    /// Treat unknown keywords as errors instead of warnings.
+    pub strict: bool,
+    /// Resource bounds.
+    pub limits: Limits,
+}
+
+
+impl ParseOptions {
+    /// Options with the config id set to this host's short name, as
+    /// keepalived does without `-i`.
+    pub fn for_this_host() -> Self {
+        ParseOptions {
+            config_id: short_hostname(),
+            ..Default::default()
+        }
+    }
+}
+
+/// The host name up to its first dot, from /proc (no libc call needed).
+pub fn short_hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().split('.').next().unwrap_or_default().to_owned())
+        .unwrap_or_default()
+}
+
+/// The result of parsing: the tree, and every problem found. Parsing always
+/// produces a result; problems are diagnostics, never panics or early exits.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    /// The top-level keyword lines.
+    pub tree: Vec<syntax::Node>,
+    /// Problems, in the order found.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Every file read, the main one first.
+    pub files: Vec<Arc<Path>>,
+}
+
+impl Parsed {
+    /// The config-test verdict, with keepalived's exit status.
+    pub fn verdict(&self) -> Verdict {
+        Verdict::of(&self.diagnostics)
+    }
+}
+
+/// Parses the configuration file at `path` from the file system.
+pub fn parse_file(path: &Path, options: &ParseOptions) -> Parsed {
+    parse_file_with(path, options, &FsResolver)
+}
+
+/// Parses the configuration file at `path`, reading it and its includes
+/// through `resolver`.
+pub fn parse_file_with(path: &Path, options: &ParseOptions, resolver: &dyn Resolver) -> Parsed {
+    let mut reader = preprocess::Preprocessor::new(options, resolver);
+    reader.read_main(path);
+    finish(reader, options)
+}
+
+/// Parses configuration text. Relative includes are looked up in the
+/// current directory, on the file system.
+pub fn parse_str(text: &str, options: &ParseOptions) -> Parsed {
+    parse_str_with(text, Path::new("<string>"), options, &FsResolver)
+}
+
+/// Parses configuration text as if it were the file `name`, reading includes
+/// through `resolver`.
+pub fn parse_str_with(
+    text: &str,
+    name: &Path,
+    options: &ParseOptions,
+    resolver: &dyn Resolver,
+) -> Parsed {
+    let mut reader = preprocess::Preprocessor::new(options, resolver);
+    reader.read_text(name, text.as_bytes());
+    finish(reader, options)
+}
+
+fn finish(reader: preprocess::Preprocessor<'_>, options: &ParseOptions) -> Parsed {
+    let mut diagnostics = reader.diagnostics;
+    let tree = syntax::build(&reader.lines, options.limits.max_nesting, &mut diagnostics);
+    Parsed {
+        tree,
+        diagnostics,
+        files: reader.files,
+    }
+}

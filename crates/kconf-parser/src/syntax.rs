@@ -1,0 +1,281 @@
+//! The syntax tree: keyword lines and their `{ }` blocks, before any meaning
+//! is given to them.
+//!
+//! keepalived treats `{` and `}` as separators wherever they appear outside
+//! quotes: `global_defs{`, `router_id X}` and `virtual_ipaddress { a b }` are
+//! all accepted, and a `{` alone on the line after its keyword opens that
+//! keyword's block. Words after a `{` or `}` on the same line start a new
+//! keyword line.
+
+use crate::diagnostic::{Code, Diagnostic, Location, Severity};
+use crate::lexer::{Token, lex};
+use crate::preprocess::LogicalLine;
+
+/// A word of the configuration and where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    /// The text, with quotes removed and escapes applied.
+    pub text: String,
+    /// Where the word starts.
+    pub location: Location,
+}
+
+/// A keyword line with its arguments and, when it has one, its block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    /// The first word of the line.
+    pub keyword: Word,
+    /// The other words of the line.
+    pub args: Vec<Word>,
+    /// The `{ ... }` that follows, if any.
+    pub block: Option<Block>,
+}
+
+impl Node {
+    /// The keyword text.
+    pub fn name(&self) -> &str {
+        &self.keyword.text
+    }
+
+    /// The lines inside the block (none when there is no block).
+    pub fn children(&self) -> &[Node] {
+        self.block.as_ref().map_or(&[], |block| &block.children)
+    }
+}
+
+/// A `{ ... }` block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    /// Where the `{` is.
+    pub open: Location,
+    /// The keyword lines inside.
+    pub children: Vec<Node>,
+}
+
+struct Frame {
+    /// The node that owns the block; `None` for the top level and for a
+    /// stray `{` whose contents are read (to keep braces balanced) but dropped.
+    owner: Option<Node>,
+    open: Option<Location>,
+    children: Vec<Node>,
+}
+
+/// Builds the tree of `lines`, reporting brace and quote problems.
+pub(crate) fn build(
+    lines: &[LogicalLine],
+    max_nesting: usize,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Node> {
+    let mut stack = vec![Frame {
+        owner: None,
+        open: None,
+        children: Vec::new(),
+    }];
+    // Braces opened beyond the nesting limit, skipped until they close.
+    let mut skipped_depth = 0usize;
+    // The last line ended with a keyword that has no block yet: a `{` at the
+    // start of the next line belongs to it.
+    let mut block_may_follow = false;
+
+    for line in lines {
+        let lexed = lex(&line.text);
+        if let Some(column) = lexed.unterminated_quote {
+            diagnostics.push(
+                Diagnostic::new(
+                    Severity::Error,
+                    Code::UnterminatedQuote,
+                    Some(line.location(column)),
+                    "quoted string is not terminated",
+                )
+                .with_help(
+                    "close the quote on the same line; the string was read to the end of the line",
+                ),
+            );
+        }
+        let mut current: Option<Node> = None;
+        for token in lexed.tokens {
+            match token {
+                Token::Word { text, column } => {
+                    block_may_follow = false;
+                    if skipped_depth > 0 {
+                        continue;
+                    }
+                    let word = Word {
+                        text,
+                        location: line.location(column),
+                    };
+                    match &mut current {
+                        Some(node) => node.args.push(word),
+                        None => {
+                            current = Some(Node {
+                                keyword: word,
+                                args: Vec::new(),
+                                block: None,
+                            })
+                        }
+                    }
+                }
+                Token::Open { column } => {
+                    let location = line.location(column);
+                    if skipped_depth > 0 {
+                        skipped_depth += 1;
+                        continue;
+                    }
+                    let owner = current.take().or_else(|| {
+                        let frame = stack.last_mut()?;
+                        let follows = block_may_follow
+                            && frame.children.last().is_some_and(|n| n.block.is_none());
+                        if follows { frame.children.pop() } else { None }
+                    });
+                    block_may_follow = false;
+                    if owner.is_none() {
+                        diagnostics.push(Diagnostic::new(
+                            Severity::Error,
+                            Code::UnexpectedOpen,
+                            Some(location.clone()),
+                            "'{' without a keyword before it; its block is ignored",
+                        ));
+                    }
+                    if stack.len() > max_nesting {
+                        diagnostics.push(Diagnostic::new(
+                            Severity::Error,
+                            Code::NestingTooDeep,
+                            Some(location),
+                            format!("blocks nested deeper than {max_nesting} levels; this block is ignored"),
+                        ));
+                        skipped_depth = 1;
+                        continue;
+                    }
+                    stack.push(Frame {
+                        owner,
+                        open: Some(location),
+                        children: Vec::new(),
+                    });
+                }
+                Token::Close { column } => {
+                    block_may_follow = false;
+                    if skipped_depth > 0 {
+                        skipped_depth -= 1;
+                        continue;
+                    }
+                    if let (Some(node), Some(frame)) = (current.take(), stack.last_mut()) {
+                        frame.children.push(node);
+                    }
+                    if stack.len() == 1 {
+                        diagnostics.push(
+                            Diagnostic::new(
+                                Severity::Error,
+                                Code::UnexpectedClose,
+                                Some(line.location(column)),
+                                "'}' without a matching '{'",
+                            )
+                            .with_help("remove it, or look for a '{' missing above"),
+                        );
+                        continue;
+                    }
+                    close_frame(&mut stack);
+                }
+            }
+        }
+        if let (Some(node), Some(frame)) = (current.take(), stack.last_mut()) {
+            frame.children.push(node);
+            block_may_follow = true;
+        }
+    }
+
+    while stack.len() > 1 {
+        if let Some(frame) = stack.last() {
+            let (what, open) = match (&frame.owner, &frame.open) {
+                (Some(owner), open) => (format!("block of '{}'", owner.keyword.text), open.clone()),
+                (None, open) => ("block".to_owned(), open.clone()),
+            };
+            diagnostics.push(
+                Diagnostic::new(
+                    Severity::Error,
+                    Code::UnclosedBlock,
+                    open,
+                    format!("{what} is never closed"),
+                )
+                .with_help("add the missing '}'"),
+            );
+        }
+        close_frame(&mut stack);
+    }
+    stack.pop().map(|root| root.children).unwrap_or_default()
+}
+
+fn close_frame(stack: &mut Vec<Frame>) {
+    let Some(frame) = stack.pop() else { return };
+    let (Some(mut owner), Some(open)) = (frame.owner, frame.open) else {
+        return;
+    };
+    owner.block = Some(Block {
+        open,
+        children: frame.children,
+    });
+    if let Some(parent) = stack.last_mut() {
+        parent.children.push(owner);
+    }
+}
+
+/// Writes `nodes` back as keepalived.conf text in a canonical layout: one
+/// keyword line per line, four spaces per level, words quoted only when
+/// they must be. Parsing the result gives the same tree (locations aside).
+pub fn write_config(nodes: &[Node]) -> String {
+    let mut out = String::new();
+    write_nodes(nodes, 0, &mut out);
+    out
+}
+
+fn write_nodes(nodes: &[Node], depth: usize, out: &mut String) {
+    for node in nodes {
+        for _ in 0..depth {
+            out.push_str("    ");
+        }
+        out.push_str(&quote_word(&node.keyword.text));
+        for arg in &node.args {
+            out.push(' ');
+            out.push_str(&quote_word(&arg.text));
+        }
+        if let Some(block) = &node.block {
+            out.push_str(" {\n");
+            write_nodes(&block.children, depth + 1, out);
+            for _ in 0..depth {
+                out.push_str("    ");
+            }
+            out.push('}');
+        }
+        out.push('\n');
+    }
+}
+
+/// A word as it must be written to read back as itself.
+pub fn quote_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && !text.starts_with(['@', '$', '~'])
+        && !text.chars().any(|c| {
+            c.is_whitespace()
+                || c.is_control()
+                || matches!(c, '{' | '}' | '"' | '\'' | '!' | '#' | '\\')
+        });
+    if plain {
+        return text.to_owned();
+    }
+    let mut quoted = String::with_capacity(text.len() + 2);
+    quoted.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            '\n' => quoted.push_str("\\n"),
+            '\t' => quoted.push_str("\\t"),
+            '\r' => quoted.push_str("\\r"),
+            c if c.is_control() && (c as u32) < 0x100 => {
+                quoted.push_str(&format!("\\{:03o}", c as u32))
+            }
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
