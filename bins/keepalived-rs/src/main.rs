@@ -5,10 +5,12 @@
 //! processes, restarts a child that dies and stops them all on SIGTERM.
 //!
 //! Today it parses its command line, answers `--help`, `--version` and
-//! `--signum`; the config test and the daemons arrive with their issues.
+//! `--signum`, checks a configuration (`-t`) and prints the effective one
+//! (`-d`); the daemons arrive with their issues.
 #![forbid(unsafe_code)]
 
 mod cli;
+mod config_test;
 
 use std::process::ExitCode;
 
@@ -30,11 +32,14 @@ fn main() -> ExitCode {
         };
     }
 
-    if cli.config_test.is_some() {
-        eprintln!(
-            "keepalived-rs: the configuration test needs kconf-parser, which is not built yet"
-        );
-        return ExitCode::from(2);
+    if cli.config_test.is_some() || cli.dump_conf {
+        let parsed = config_test::check(&cli.config, cli.config_id.as_deref());
+        let log_file = cli.config_test.clone().unwrap_or_else(|| "-".into());
+        let status = config_test::report(&parsed, &log_file);
+        if cli.dump_conf {
+            print!("{}", config_test::dump(&parsed));
+        }
+        return ExitCode::from(status);
     }
 
     eprintln!(

@@ -22,17 +22,21 @@
 //!
 //! ```
 //! let parsed = kconf_parser::parse_str(
-//!     "global_defs {\n    router_id lb1\n}\n",
+//!     "vrrp_script chk_nginx {\n    script \"/usr/bin/pgrep nginx\"\n    fall 2\n}\n",
 //!     &kconf_parser::ParseOptions::default(),
 //! );
 //! assert!(parsed.diagnostics.is_empty());
-//! assert_eq!(parsed.tree[0].name(), "global_defs");
+//! let script = &parsed.config.vrrp_scripts[0];
+//! assert_eq!(script.script, "/usr/bin/pgrep nginx");
+//! assert_eq!((script.rise, script.fall), (1, 2)); // keepalived's default rise is 1
+//! assert_eq!(script.interval, std::time::Duration::from_secs(1));
 //! ```
 #![forbid(unsafe_code)]
 
 mod diagnostic;
 mod grammar;
 mod lexer;
+pub mod model;
 mod preprocess;
 mod resolver;
 pub mod syntax;
@@ -95,7 +99,6 @@ pub struct ParseOptions {
     pub limits: Limits,
 }
 
-
 impl ParseOptions {
     /// Options with the config id set to this host's short name, as
     /// keepalived does without `-i`.
@@ -124,6 +127,8 @@ pub struct Parsed {
     pub diagnostics: Vec<Diagnostic>,
     /// Every file read, the main one first.
     pub files: Vec<Arc<Path>>,
+    /// The typed configuration.
+    pub config: model::Config,
 }
 
 impl Parsed {
@@ -166,11 +171,50 @@ pub fn parse_str_with(
 }
 
 fn finish(reader: preprocess::Preprocessor<'_>, options: &ParseOptions) -> Parsed {
+    let mut parsed = finish_syntax(reader, options);
+    parsed.config = model::build(&parsed.tree, options.strict, &mut parsed.diagnostics);
+    sort_by_location(&mut parsed.diagnostics, &parsed.files);
+    parsed
+}
+
+fn finish_syntax(reader: preprocess::Preprocessor<'_>, options: &ParseOptions) -> Parsed {
     let mut diagnostics = reader.diagnostics;
     let tree = syntax::build(&reader.lines, options.limits.max_nesting, &mut diagnostics);
     Parsed {
         tree,
         diagnostics,
         files: reader.files,
+        config: model::Config::default(),
     }
+}
+
+/// Reads configuration text into the syntax tree only, without giving
+/// keywords any meaning (no model, no keyword diagnostics): for tools that
+/// format or transform any keepalived.conf, including keywords this crate
+/// does not know.
+pub fn parse_syntax_with(
+    text: &str,
+    name: &Path,
+    options: &ParseOptions,
+    resolver: &dyn Resolver,
+) -> Parsed {
+    let mut reader = preprocess::Preprocessor::new(options, resolver);
+    reader.read_text(name, text.as_bytes());
+    let mut parsed = finish_syntax(reader, options);
+    sort_by_location(&mut parsed.diagnostics, &parsed.files);
+    parsed
+}
+
+/// Orders diagnostics as a reader meets them: by file (in the order the
+/// files were read), line and column; ones without a place come first.
+fn sort_by_location(diagnostics: &mut [Diagnostic], files: &[Arc<Path>]) {
+    diagnostics.sort_by_key(|d| {
+        d.location.as_ref().map(|l| {
+            let file = files
+                .iter()
+                .position(|f| *f == l.file)
+                .unwrap_or(usize::MAX);
+            (file, l.line, l.column)
+        })
+    });
 }

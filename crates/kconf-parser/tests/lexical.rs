@@ -7,14 +7,14 @@
 use std::path::Path;
 
 use kconf_parser::syntax::write_config;
-use kconf_parser::{Code, MemoryResolver, ParseOptions, Parsed, Severity, parse_str_with};
+use kconf_parser::{Code, MemoryResolver, ParseOptions, Parsed, Severity, parse_syntax_with};
 
 fn parse_with(text: &str, files: MemoryResolver, config_id: &str) -> Parsed {
     let options = ParseOptions {
         config_id: config_id.into(),
         ..Default::default()
     };
-    parse_str_with(
+    parse_syntax_with(
         text,
         Path::new("/etc/keepalived/keepalived.conf"),
         &options,
@@ -186,7 +186,7 @@ $INSTANCE
         config_id: "high".into(),
         ..Default::default()
     };
-    let parsed = parse_str_with(text, Path::new("/k.conf"), &options, &MemoryResolver::new());
+    let parsed = parse_syntax_with(text, Path::new("/k.conf"), &options, &MemoryResolver::new());
     assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
     assert_eq!(
         write_config(&parsed.tree),
@@ -317,7 +317,12 @@ fn bad_bytes_are_reported_not_fatal() {
         "/k.conf",
         b"a 1\nb \0 2\nc \xff 3\n# caf\xe9 in Latin-1 is fine in a comment\nd 4\n".to_vec(),
     );
-    let parsed = kconf_parser::parse_file_with(Path::new("/k.conf"), &options, &files);
+    let parsed = parse_syntax_with(
+        "include k.conf\n",
+        Path::new("/main.conf"),
+        &options,
+        &files,
+    );
     assert_eq!(
         codes(&parsed),
         [(Code::NulByte, 2, 3), (Code::InvalidEncoding, 3, 3)]

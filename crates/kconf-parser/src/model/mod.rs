@@ -1,0 +1,237 @@
+//! The typed configuration model, with keepalived's default for every
+//! omitted value written once, next to its field.
+//!
+//! Each section of keepalived.conf has its own module: it reads its blocks
+//! from the syntax tree through a keyword table (see `reader`), and writes
+//! them back as canonical text (see `writer`) for `--dump-conf`.
+
+/// Declares a model struct whose fields carry their keepalived defaults:
+/// `pub field: Type = default,`. It derives `Debug`, `Clone`, `PartialEq`
+/// and implements `Default` from those values.
+macro_rules! model {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $(
+                $(#[$field_meta:meta])*
+                pub $field:ident : $ty:ty = $default:expr
+            ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct $name {
+            $(
+                $(#[$field_meta])*
+                pub $field: $ty,
+            )*
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name {
+                    $( $field: $default, )*
+                }
+            }
+        }
+    };
+}
+
+pub mod bfd;
+pub mod checkers;
+pub mod global;
+pub mod ipaddr;
+pub mod lvs;
+pub(crate) mod reader;
+pub mod track;
+mod types;
+mod validate;
+pub mod vrrp;
+pub(crate) mod writer;
+
+pub use types::{Located, Script, Weight};
+
+use reader::{Cx, Keywords};
+use writer::Writer;
+
+use crate::diagnostic::Diagnostic;
+use crate::syntax::Node;
+
+model! {
+    /// A whole keepalived.conf.
+    pub struct Config {
+        /// `global_defs` and the top-level daemon settings (`net_namespace`,
+        /// `instance`, `use_pid_dir`, ...).
+        pub global: global::GlobalDefs = global::GlobalDefs::default(),
+        /// `linkbeat_interfaces`.
+        pub linkbeat_interfaces: Vec<track::LinkbeatInterface> = Vec::new(),
+        /// `interface_up_down_delays`: debouncing of interface state changes.
+        pub interface_up_down_delays: Vec<track::InterfaceDelay> = Vec::new(),
+        /// `track_group` blocks.
+        pub track_groups: Vec<track::TrackGroup> = Vec::new(),
+        /// `static_ipaddress`.
+        pub static_addresses: Vec<ipaddr::IpAddress> = Vec::new(),
+        /// `static_routes`.
+        pub static_routes: Vec<ipaddr::Route> = Vec::new(),
+        /// `static_rules`.
+        pub static_rules: Vec<ipaddr::Rule> = Vec::new(),
+        /// `track_file` (and the deprecated `vrrp_track_file`) blocks.
+        pub track_files: Vec<track::TrackFile> = Vec::new(),
+        /// `vrrp_track_process` blocks.
+        pub track_processes: Vec<track::TrackProcess> = Vec::new(),
+        /// `bfd_instance` blocks.
+        pub bfd_instances: Vec<bfd::BfdInstance> = Vec::new(),
+        /// `vrrp_script` blocks.
+        pub vrrp_scripts: Vec<vrrp::VrrpScript> = Vec::new(),
+        /// `vrrp_sync_group` blocks.
+        pub sync_groups: Vec<vrrp::SyncGroup> = Vec::new(),
+        /// `garp_group` blocks.
+        pub garp_groups: Vec<vrrp::GarpGroup> = Vec::new(),
+        /// `vrrp_instance` blocks.
+        pub vrrp_instances: Vec<vrrp::VrrpInstance> = Vec::new(),
+        /// `virtual_server_group` blocks.
+        pub virtual_server_groups: Vec<lvs::VirtualServerGroup> = Vec::new(),
+        /// `virtual_server` blocks.
+        pub virtual_servers: Vec<lvs::VirtualServer> = Vec::new(),
+        /// The `SSL` block used by SSL_GET checks.
+        pub ssl: Option<checkers::SslConfig> = None,
+    }
+}
+
+/// The keywords allowed at the top level of keepalived.conf.
+const TOP_LEVEL: &Keywords<Config> = &[
+    ("global_defs", |cx, node, config| {
+        global::read_global_defs(cx, node, &mut config.global)
+    }),
+    ("net_namespace", |cx, node, config| {
+        global::read_top_level(cx, node, &mut config.global)
+    }),
+    ("net_namespace_ipvs", |cx, node, config| {
+        global::read_top_level(cx, node, &mut config.global)
+    }),
+    ("namespace_with_ipsets", |cx, node, config| {
+        global::read_top_level(cx, node, &mut config.global)
+    }),
+    ("instance", |cx, node, config| {
+        global::read_top_level(cx, node, &mut config.global)
+    }),
+    ("use_pid_dir", |cx, node, config| {
+        global::read_top_level(cx, node, &mut config.global)
+    }),
+    ("linkbeat_use_polling", |cx, node, config| {
+        global::read_top_level(cx, node, &mut config.global)
+    }),
+    ("child_wait_time", |cx, node, config| {
+        global::read_top_level(cx, node, &mut config.global)
+    }),
+    ("linkbeat_interfaces", |cx, node, config| {
+        track::read_linkbeat_interfaces(cx, node, &mut config.linkbeat_interfaces)
+    }),
+    ("interface_up_down_delays", |cx, node, config| {
+        track::read_interface_up_down_delays(cx, node, &mut config.interface_up_down_delays)
+    }),
+    ("track_group", |cx, node, config| {
+        track::read_track_group(cx, node, &mut config.track_groups)
+    }),
+    ("static_ipaddress", |cx, node, config| {
+        ipaddr::read_addresses(cx, node, &mut config.static_addresses)
+    }),
+    ("static_routes", |cx, node, config| {
+        ipaddr::read_routes(cx, node, &mut config.static_routes)
+    }),
+    ("static_rules", |cx, node, config| {
+        ipaddr::read_rules(cx, node, &mut config.static_rules)
+    }),
+    ("track_file", |cx, node, config| {
+        track::read_track_file(cx, node, &mut config.track_files)
+    }),
+    ("vrrp_track_file", |cx, node, config| {
+        track::read_track_file(cx, node, &mut config.track_files)
+    }),
+    ("vrrp_track_process", |cx, node, config| {
+        track::read_track_process(cx, node, &mut config.track_processes)
+    }),
+    ("bfd_instance", |cx, node, config| {
+        bfd::read_bfd_instance(cx, node, &mut config.bfd_instances)
+    }),
+    ("vrrp_script", |cx, node, config| {
+        vrrp::read_vrrp_script(cx, node, &mut config.vrrp_scripts)
+    }),
+    ("vrrp_sync_group", |cx, node, config| {
+        vrrp::read_sync_group(cx, node, &mut config.sync_groups)
+    }),
+    ("garp_group", |cx, node, config| {
+        vrrp::read_garp_group(cx, node, &mut config.garp_groups)
+    }),
+    ("vrrp_instance", |cx, node, config| {
+        vrrp::read_vrrp_instance(cx, node, &mut config.vrrp_instances)
+    }),
+    ("virtual_server_group", |cx, node, config| {
+        lvs::read_virtual_server_group(cx, node, &mut config.virtual_server_groups)
+    }),
+    ("virtual_server", |cx, node, config| {
+        lvs::read_virtual_server(cx, node, &mut config.virtual_servers)
+    }),
+    ("SSL", |cx, node, config| {
+        checkers::read_ssl(cx, node, &mut config.ssl)
+    }),
+];
+
+/// Builds the model from the syntax tree, then checks the cross references
+/// and rules that span blocks.
+pub(crate) fn build(tree: &[Node], strict: bool, diagnostics: &mut Vec<Diagnostic>) -> Config {
+    let mut config = Config::default();
+    let mut cx = Cx {
+        diagnostics,
+        strict,
+    };
+    for node in tree {
+        cx.dispatch(node, "the top level", TOP_LEVEL, &mut config);
+    }
+    validate::validate(&config, &mut cx);
+    config
+}
+
+/// The configuration as canonical keepalived.conf text. Reading it back gives
+/// an equal `Config`.
+pub fn write_config(config: &Config) -> String {
+    let mut w = Writer::default();
+    global::write(&config.global, &mut w);
+    track::write_linkbeat_interfaces(&config.linkbeat_interfaces, &mut w);
+    track::write_interface_up_down_delays(&config.interface_up_down_delays, &mut w);
+    for group in &config.track_groups {
+        track::write_track_group(group, &mut w);
+    }
+    ipaddr::write_static(config, &mut w);
+    for file in &config.track_files {
+        track::write_track_file(file, &mut w);
+    }
+    for process in &config.track_processes {
+        track::write_track_process(process, &mut w);
+    }
+    for instance in &config.bfd_instances {
+        bfd::write_bfd_instance(instance, &mut w);
+    }
+    for script in &config.vrrp_scripts {
+        vrrp::write_vrrp_script(script, &mut w);
+    }
+    for group in &config.sync_groups {
+        vrrp::write_sync_group(group, &mut w);
+    }
+    for group in &config.garp_groups {
+        vrrp::write_garp_group(group, &mut w);
+    }
+    for instance in &config.vrrp_instances {
+        vrrp::write_vrrp_instance(instance, &mut w);
+    }
+    if let Some(ssl) = &config.ssl {
+        checkers::write_ssl(ssl, &mut w);
+    }
+    for group in &config.virtual_server_groups {
+        lvs::write_virtual_server_group(group, &mut w);
+    }
+    for server in &config.virtual_servers {
+        lvs::write_virtual_server(server, &mut w);
+    }
+    w.finish()
+}
