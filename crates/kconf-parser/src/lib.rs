@@ -121,7 +121,9 @@ pub fn short_hostname() -> String {
 /// produces a result; problems are diagnostics, never panics or early exits.
 #[derive(Debug, Clone)]
 pub struct Parsed {
-    /// The top-level keyword lines.
+    /// The top-level keyword lines, from [`parse_syntax_with`]. The model
+    /// parses leave it empty: they read the tree block by block and keep only
+    /// the model, so that a 300,000-line configuration needs little memory.
     pub tree: Vec<syntax::Node>,
     /// Problems, in the order found.
     pub diagnostics: Vec<Diagnostic>,
@@ -146,9 +148,9 @@ pub fn parse_file(path: &Path, options: &ParseOptions) -> Parsed {
 /// Parses the configuration file at `path`, reading it and its includes
 /// through `resolver`.
 pub fn parse_file_with(path: &Path, options: &ParseOptions, resolver: &dyn Resolver) -> Parsed {
-    let mut reader = preprocess::Preprocessor::new(options, resolver);
-    reader.read_main(path);
-    finish(reader, options)
+    run(options, resolver, Output::Model, |reader| {
+        reader.read_main(path)
+    })
 }
 
 /// Parses configuration text. Relative includes are looked up in the
@@ -165,27 +167,9 @@ pub fn parse_str_with(
     options: &ParseOptions,
     resolver: &dyn Resolver,
 ) -> Parsed {
-    let mut reader = preprocess::Preprocessor::new(options, resolver);
-    reader.read_text(name, text.as_bytes());
-    finish(reader, options)
-}
-
-fn finish(reader: preprocess::Preprocessor<'_>, options: &ParseOptions) -> Parsed {
-    let mut parsed = finish_syntax(reader, options);
-    parsed.config = model::build(&parsed.tree, options.strict, &mut parsed.diagnostics);
-    sort_by_location(&mut parsed.diagnostics, &parsed.files);
-    parsed
-}
-
-fn finish_syntax(reader: preprocess::Preprocessor<'_>, options: &ParseOptions) -> Parsed {
-    let mut diagnostics = reader.diagnostics;
-    let tree = syntax::build(&reader.lines, options.limits.max_nesting, &mut diagnostics);
-    Parsed {
-        tree,
-        diagnostics,
-        files: reader.files,
-        config: model::Config::default(),
-    }
+    run(options, resolver, Output::Model, |reader| {
+        reader.read_text(name, text.as_bytes())
+    })
 }
 
 /// Reads configuration text into the syntax tree only, without giving
@@ -198,11 +182,83 @@ pub fn parse_syntax_with(
     options: &ParseOptions,
     resolver: &dyn Resolver,
 ) -> Parsed {
-    let mut reader = preprocess::Preprocessor::new(options, resolver);
-    reader.read_text(name, text.as_bytes());
-    let mut parsed = finish_syntax(reader, options);
-    sort_by_location(&mut parsed.diagnostics, &parsed.files);
-    parsed
+    run(options, resolver, Output::Tree, |reader| {
+        reader.read_text(name, text.as_bytes())
+    })
+}
+
+/// What a parse keeps: the model (the tree is dropped block by block, so
+/// memory stays near the size of the model), or the whole tree.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Output {
+    Model,
+    Tree,
+}
+
+/// Lines flow from the preprocessor into the tree builder, and each
+/// completed top-level block into the model builder.
+struct Pipeline {
+    tree: syntax::TreeBuilder,
+    model: Option<model::Builder>,
+    kept: Vec<syntax::Node>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Pipeline {
+    fn deliver(&mut self, nodes: Vec<syntax::Node>) {
+        match &mut self.model {
+            Some(model) => {
+                for node in &nodes {
+                    model.node(node, &mut self.diagnostics);
+                }
+            }
+            None => self.kept.extend(nodes),
+        }
+    }
+}
+
+impl preprocess::LineSink for Pipeline {
+    fn line(&mut self, line: preprocess::LogicalLine) {
+        self.tree.push_line(&line, &mut self.diagnostics);
+        let ready = self.tree.take_ready();
+        if !ready.is_empty() {
+            self.deliver(ready);
+        }
+    }
+}
+
+fn run(
+    options: &ParseOptions,
+    resolver: &dyn Resolver,
+    output: Output,
+    read: impl FnOnce(&mut preprocess::Preprocessor<'_>),
+) -> Parsed {
+    let mut pipeline = Pipeline {
+        tree: syntax::TreeBuilder::new(options.limits.max_nesting),
+        model: (output == Output::Model).then(|| model::Builder::new(options.strict)),
+        kept: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    let (files, mut diagnostics) = {
+        let mut reader = preprocess::Preprocessor::new(options, resolver, &mut pipeline);
+        read(&mut reader);
+        (reader.files, reader.diagnostics)
+    };
+    let tree = std::mem::replace(&mut pipeline.tree, syntax::TreeBuilder::new(0));
+    let rest = tree.finish(&mut pipeline.diagnostics);
+    pipeline.deliver(rest);
+    diagnostics.append(&mut pipeline.diagnostics);
+    let config = match pipeline.model.take() {
+        Some(model) => model.finish(&mut diagnostics),
+        None => model::Config::default(),
+    };
+    sort_by_location(&mut diagnostics, &files);
+    Parsed {
+        tree: pipeline.kept,
+        diagnostics,
+        files,
+        config,
+    }
 }
 
 /// Orders diagnostics as a reader meets them: by file (in the order the

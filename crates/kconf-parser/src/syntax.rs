@@ -60,24 +60,38 @@ struct Frame {
     children: Vec<Node>,
 }
 
-/// Builds the tree of `lines`, reporting brace and quote problems.
-pub(crate) fn build(
-    lines: &[LogicalLine],
+/// Builds the tree one logical line at a time, so that a huge configuration
+/// never has to be held as lines or as a whole tree: each top-level node is
+/// handed out (see [`TreeBuilder::take_ready`]) as soon as it is complete.
+pub(crate) struct TreeBuilder {
+    stack: Vec<Frame>,
     max_nesting: usize,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<Node> {
-    let mut stack = vec![Frame {
-        owner: None,
-        open: None,
-        children: Vec::new(),
-    }];
-    // Braces opened beyond the nesting limit, skipped until they close.
-    let mut skipped_depth = 0usize;
-    // The last line ended with a keyword that has no block yet: a `{` at the
-    // start of the next line belongs to it.
-    let mut block_may_follow = false;
+    /// Braces opened beyond the nesting limit, skipped until they close.
+    skipped_depth: usize,
+    /// The last line ended with a keyword that has no block yet: a `{` at
+    /// the start of the next line belongs to it.
+    block_may_follow: bool,
+    /// Completed top-level nodes not yet taken.
+    ready: Vec<Node>,
+}
 
-    for line in lines {
+impl TreeBuilder {
+    pub(crate) fn new(max_nesting: usize) -> Self {
+        TreeBuilder {
+            stack: vec![Frame {
+                owner: None,
+                open: None,
+                children: Vec::new(),
+            }],
+            max_nesting,
+            skipped_depth: 0,
+            block_may_follow: false,
+            ready: Vec::new(),
+        }
+    }
+
+    /// Adds one logical line, reporting brace and quote problems.
+    pub(crate) fn push_line(&mut self, line: &LogicalLine, diagnostics: &mut Vec<Diagnostic>) {
         let lexed = lex(&line.text);
         if let Some(column) = lexed.unterminated_quote {
             diagnostics.push(
@@ -96,8 +110,8 @@ pub(crate) fn build(
         for token in lexed.tokens {
             match token {
                 Token::Word { text, column } => {
-                    block_may_follow = false;
-                    if skipped_depth > 0 {
+                    self.block_may_follow = false;
+                    if self.skipped_depth > 0 {
                         continue;
                     }
                     let word = Word {
@@ -116,52 +130,18 @@ pub(crate) fn build(
                     }
                 }
                 Token::Open { column } => {
-                    let location = line.location(column);
-                    if skipped_depth > 0 {
-                        skipped_depth += 1;
-                        continue;
-                    }
-                    let owner = current.take().or_else(|| {
-                        let frame = stack.last_mut()?;
-                        let follows = block_may_follow
-                            && frame.children.last().is_some_and(|n| n.block.is_none());
-                        if follows { frame.children.pop() } else { None }
-                    });
-                    block_may_follow = false;
-                    if owner.is_none() {
-                        diagnostics.push(Diagnostic::new(
-                            Severity::Error,
-                            Code::UnexpectedOpen,
-                            Some(location.clone()),
-                            "'{' without a keyword before it; its block is ignored",
-                        ));
-                    }
-                    if stack.len() > max_nesting {
-                        diagnostics.push(Diagnostic::new(
-                            Severity::Error,
-                            Code::NestingTooDeep,
-                            Some(location),
-                            format!("blocks nested deeper than {max_nesting} levels; this block is ignored"),
-                        ));
-                        skipped_depth = 1;
-                        continue;
-                    }
-                    stack.push(Frame {
-                        owner,
-                        open: Some(location),
-                        children: Vec::new(),
-                    });
+                    self.open(line.location(column), current.take(), diagnostics)
                 }
                 Token::Close { column } => {
-                    block_may_follow = false;
-                    if skipped_depth > 0 {
-                        skipped_depth -= 1;
+                    self.block_may_follow = false;
+                    if self.skipped_depth > 0 {
+                        self.skipped_depth -= 1;
                         continue;
                     }
-                    if let (Some(node), Some(frame)) = (current.take(), stack.last_mut()) {
-                        frame.children.push(node);
+                    if let Some(node) = current.take() {
+                        self.add(node);
                     }
-                    if stack.len() == 1 {
+                    if self.stack.len() == 1 {
                         diagnostics.push(
                             Diagnostic::new(
                                 Severity::Error,
@@ -173,48 +153,124 @@ pub(crate) fn build(
                         );
                         continue;
                     }
-                    close_frame(&mut stack);
+                    self.close_frame();
                 }
             }
         }
-        if let (Some(node), Some(frame)) = (current.take(), stack.last_mut()) {
-            frame.children.push(node);
-            block_may_follow = true;
+        if let Some(node) = current.take() {
+            self.add(node);
+            self.block_may_follow = true;
         }
     }
 
-    while stack.len() > 1 {
-        if let Some(frame) = stack.last() {
-            let (what, open) = match (&frame.owner, &frame.open) {
-                (Some(owner), open) => (format!("block of '{}'", owner.keyword.text), open.clone()),
-                (None, open) => ("block".to_owned(), open.clone()),
-            };
-            diagnostics.push(
-                Diagnostic::new(
-                    Severity::Error,
-                    Code::UnclosedBlock,
-                    open,
-                    format!("{what} is never closed"),
-                )
-                .with_help("add the missing '}'"),
-            );
+    fn open(
+        &mut self,
+        location: Location,
+        current: Option<Node>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        if self.skipped_depth > 0 {
+            self.skipped_depth += 1;
+            return;
         }
-        close_frame(&mut stack);
+        let follows = self.block_may_follow;
+        self.block_may_follow = false;
+        let owner = current.or_else(|| {
+            let frame = self.stack.last_mut()?;
+            let takes_block = follows && frame.children.last().is_some_and(|n| n.block.is_none());
+            if takes_block {
+                frame.children.pop()
+            } else {
+                None
+            }
+        });
+        if owner.is_none() {
+            diagnostics.push(Diagnostic::new(
+                Severity::Error,
+                Code::UnexpectedOpen,
+                Some(location.clone()),
+                "'{' without a keyword before it; its block is ignored",
+            ));
+        }
+        if self.stack.len() > self.max_nesting {
+            diagnostics.push(Diagnostic::new(
+                Severity::Error,
+                Code::NestingTooDeep,
+                Some(location),
+                format!(
+                    "blocks nested deeper than {} levels; this block is ignored",
+                    self.max_nesting
+                ),
+            ));
+            self.skipped_depth = 1;
+            return;
+        }
+        self.stack.push(Frame {
+            owner,
+            open: Some(location),
+            children: Vec::new(),
+        });
     }
-    stack.pop().map(|root| root.children).unwrap_or_default()
-}
 
-fn close_frame(stack: &mut Vec<Frame>) {
-    let Some(frame) = stack.pop() else { return };
-    let (Some(mut owner), Some(open)) = (frame.owner, frame.open) else {
-        return;
-    };
-    owner.block = Some(Block {
-        open,
-        children: frame.children,
-    });
-    if let Some(parent) = stack.last_mut() {
-        parent.children.push(owner);
+    /// Adds a finished node to the innermost open block. At the top level the
+    /// previous node is now complete (nothing can attach to it any more) and
+    /// becomes ready.
+    fn add(&mut self, node: Node) {
+        let top_level = self.stack.len() == 1;
+        let Some(frame) = self.stack.last_mut() else {
+            return;
+        };
+        if top_level {
+            self.ready.append(&mut frame.children);
+        }
+        frame.children.push(node);
+    }
+
+    fn close_frame(&mut self) {
+        let Some(frame) = self.stack.pop() else {
+            return;
+        };
+        let (Some(mut owner), Some(open)) = (frame.owner, frame.open) else {
+            return;
+        };
+        owner.block = Some(Block {
+            open,
+            children: frame.children,
+        });
+        self.add(owner);
+    }
+
+    /// Top-level nodes completed so far, in order.
+    pub(crate) fn take_ready(&mut self) -> Vec<Node> {
+        std::mem::take(&mut self.ready)
+    }
+
+    /// Closes what is still open (reporting each unclosed block) and returns
+    /// the remaining top-level nodes.
+    pub(crate) fn finish(mut self, diagnostics: &mut Vec<Diagnostic>) -> Vec<Node> {
+        while self.stack.len() > 1 {
+            if let Some(frame) = self.stack.last() {
+                let what = match &frame.owner {
+                    Some(owner) => format!("block of '{}'", owner.keyword.text),
+                    None => "block".to_owned(),
+                };
+                diagnostics.push(
+                    Diagnostic::new(
+                        Severity::Error,
+                        Code::UnclosedBlock,
+                        frame.open.clone(),
+                        format!("{what} is never closed"),
+                    )
+                    .with_help("add the missing '}'"),
+                );
+            }
+            self.close_frame();
+        }
+        let mut nodes = self.take_ready();
+        if let Some(root) = self.stack.pop() {
+            nodes.extend(root.children);
+        }
+        nodes
     }
 }
 

@@ -177,19 +177,39 @@ const TOP_LEVEL: &Keywords<Config> = &[
     }),
 ];
 
-/// Builds the model from the syntax tree, then checks the cross references
-/// and rules that span blocks.
-pub(crate) fn build(tree: &[Node], strict: bool, diagnostics: &mut Vec<Diagnostic>) -> Config {
-    let mut config = Config::default();
-    let mut cx = Cx {
-        diagnostics,
-        strict,
-    };
-    for node in tree {
-        cx.dispatch(node, "the top level", TOP_LEVEL, &mut config);
+/// Builds the model one top-level node at a time, then checks the cross
+/// references and rules that span blocks.
+pub(crate) struct Builder {
+    config: Config,
+    strict: bool,
+}
+
+impl Builder {
+    pub(crate) fn new(strict: bool) -> Self {
+        Builder {
+            config: Config::default(),
+            strict,
+        }
     }
-    validate::validate(&config, &mut cx);
-    config
+
+    /// Applies one top-level keyword line (and its block).
+    pub(crate) fn node(&mut self, node: &Node, diagnostics: &mut Vec<Diagnostic>) {
+        let mut cx = Cx {
+            diagnostics,
+            strict: self.strict,
+        };
+        cx.dispatch(node, "the top level", TOP_LEVEL, &mut self.config);
+    }
+
+    /// Runs the checks that need the whole configuration.
+    pub(crate) fn finish(self, diagnostics: &mut Vec<Diagnostic>) -> Config {
+        let mut cx = Cx {
+            diagnostics,
+            strict: self.strict,
+        };
+        validate::validate(&self.config, &mut cx);
+        self.config
+    }
 }
 
 /// The configuration as canonical keepalived.conf text. Reading it back gives

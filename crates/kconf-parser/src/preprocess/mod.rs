@@ -88,7 +88,13 @@ struct PendingDefinition {
     lines: Vec<String>,
 }
 
+/// Where logical lines go as they are produced.
+pub(crate) trait LineSink {
+    fn line(&mut self, line: LogicalLine);
+}
+
 pub(crate) struct Preprocessor<'a> {
+    sink: &'a mut dyn LineSink,
     options: &'a ParseOptions,
     resolver: &'a dyn Resolver,
     params: HashMap<String, ParamValue>,
@@ -96,7 +102,7 @@ pub(crate) struct Preprocessor<'a> {
     /// Identities of the files being read, outermost first, for loop detection.
     include_stack: Vec<(PathBuf, Arc<Path>)>,
     pending: Option<PendingDefinition>,
-    pub(crate) lines: Vec<LogicalLine>,
+    emitted_lines: usize,
     pub(crate) diagnostics: Vec<Diagnostic>,
     /// Every file read, in order.
     pub(crate) files: Vec<Arc<Path>>,
@@ -105,15 +111,20 @@ pub(crate) struct Preprocessor<'a> {
 }
 
 impl<'a> Preprocessor<'a> {
-    pub(crate) fn new(options: &'a ParseOptions, resolver: &'a dyn Resolver) -> Self {
+    pub(crate) fn new(
+        options: &'a ParseOptions,
+        resolver: &'a dyn Resolver,
+        sink: &'a mut dyn LineSink,
+    ) -> Self {
         Preprocessor {
+            sink,
             options,
             resolver,
             params: HashMap::new(),
             random: Random::new(options.random_seed),
             include_stack: Vec::new(),
             pending: None,
-            lines: Vec::new(),
+            emitted_lines: 0,
             diagnostics: Vec::new(),
             files: Vec::new(),
             output_bytes: 0,
@@ -407,7 +418,7 @@ impl<'a> Preprocessor<'a> {
 
     fn emit(&mut self, text: &str, origin: &Origin) {
         self.output_bytes += text.len();
-        if self.lines.len() >= self.limits().max_lines
+        if self.emitted_lines >= self.limits().max_lines
             || self.output_bytes > self.limits().max_bytes
         {
             self.report(
@@ -423,7 +434,8 @@ impl<'a> Preprocessor<'a> {
             self.limit_reported = true;
             return;
         }
-        self.lines.push(LogicalLine {
+        self.emitted_lines += 1;
+        self.sink.line(LogicalLine {
             text: text.to_owned(),
             file: origin.file.clone(),
             line: origin.line,
