@@ -26,6 +26,9 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"
 
+step "fuzz targets (each for ${FUZZ_SECONDS:-30}s)"
+scripts/fuzz.sh
+
 # One closing line over all test binaries (cargo prints one per binary, and
 # the last of them is often a crate's empty doc-test run).
 summary=$(awk '/^test result:/ { p += $4; f += $6; i += $8 }

@@ -307,7 +307,10 @@ fn write_nodes(nodes: &[Node], depth: usize, out: &mut String) {
 
 /// A word as it must be written to read back as itself.
 pub fn quote_word(text: &str) -> String {
+    // The include keywords are recognised as the first word of any line,
+    // before anything else is read, so a word that spells one is quoted.
     let plain = !text.is_empty()
+        && !crate::preprocess::INCLUDE_KEYWORDS.contains(&text)
         && !text.starts_with(['@', '$', '~'])
         && !text.chars().any(|c| {
             c.is_whitespace()

@@ -42,8 +42,8 @@ impl LogicalLine {
     }
 }
 
-/// The include keywords and whether a missing file is only worth a warning.
-const INCLUDE_KEYWORDS: &[&str] = &[
+/// The include keywords, recognised as the first word of a line.
+pub(crate) const INCLUDE_KEYWORDS: &[&str] = &[
     "include", "includet", "includer", "includem", "includew", "includeb", "includea",
 ];
 
