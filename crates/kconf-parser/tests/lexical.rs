@@ -350,7 +350,10 @@ fn a_missing_main_file_is_fatal() {
 fn canonical_output_reads_back_the_same() {
     let text = "a \"x y\" '' \"q\\\"\" {\n b \"#!{}\" \"tab\\there\"\n c { d } \n}\n";
     // A word spelling an include keyword must not become an include.
-    assert_eq!(canon("g {\n \"include\" x\n}\n"), "g {\n    \"include\" x\n}\n");
+    assert_eq!(
+        canon("g {\n \"include\" x\n}\n"),
+        "g {\n    \"include\" x\n}\n"
+    );
     let once = canon(text);
     assert_eq!(canon(&once), once);
     assert_eq!(
