@@ -74,14 +74,6 @@ impl Writer {
         }
     }
 
-    /// `keyword on|off` when `value` differs from `default`.
-    #[allow(dead_code, reason = "for the global_defs writer, in progress")]
-    pub(crate) fn bool_if(&mut self, keyword: &str, value: bool, default: bool) {
-        if value != default {
-            self.line(&[keyword, if value { "on" } else { "off" }]);
-        }
-    }
-
     /// `keyword SECONDS`.
     pub(crate) fn timer(&mut self, keyword: &str, value: Duration) {
         self.value(keyword, seconds(value));
@@ -112,7 +104,6 @@ impl Writer {
     }
 
     /// `weight N [reverse]` as the words after a name in a track block.
-    #[allow(dead_code, reason = "for the track_file writer, in progress")]
     pub(crate) fn weight_words(weight: &Option<Weight>) -> Vec<String> {
         match weight {
             Some(w) => {

@@ -259,7 +259,7 @@ fn check_vrids(config: &Config, cx: &mut Cx<'_>) {
             || vi
                 .virtual_ipaddress
                 .first()
-                .is_some_and(|a| a.address.contains(':'));
+                .is_some_and(|a| a.address.is_ipv6());
         let key = (interface.value.clone(), vrid, ipv6);
         match seen.get(&key) {
             Some(first) => report(

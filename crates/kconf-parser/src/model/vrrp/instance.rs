@@ -480,6 +480,16 @@ const KEYWORDS: &Keywords<VrrpInstance> = &[
         vi.kernel_rx_buf_size = cx.number(node, 0..=u64::MAX)
     }),
     ("linkbeat_use_polling", set_flag!(linkbeat_use_polling)),
+    ("lvs_sync_daemon_interface", |cx, node, _| {
+        // keepalived 2.2.7 still reads it, with the same advice.
+        cx.report_help(
+            Severity::Warning,
+            Code::Inconsistent,
+            &node.keyword.location,
+            "lvs_sync_daemon_interface in a vrrp_instance is deprecated and ignored".into(),
+            "use `lvs_sync_daemon INTERFACE INSTANCE` in global_defs".into(),
+        );
+    }),
 ];
 
 fn looks_like_mac(text: &str) -> bool {

@@ -1,0 +1,44 @@
+//! `TCP_CHECK { ... }`: the server is up when a TCP connection succeeds.
+
+use std::net::IpAddr;
+
+use super::options::{self, CheckOptions, CheckerBlock, ConnectOptions};
+use crate::model::reader::Cx;
+use crate::model::writer::Writer;
+use crate::syntax::Node;
+
+model! {
+    /// `TCP_CHECK`: only the shared options.
+    pub struct TcpCheck {
+        /// `retry`, `delay_loop`, ...
+        pub options: CheckOptions = CheckOptions::default(),
+        /// `connect_ip`, `connect_port`, ...
+        pub connection: ConnectOptions = ConnectOptions::default(),
+    }
+}
+
+impl CheckerBlock for TcpCheck {
+    fn options(&mut self) -> &mut CheckOptions {
+        &mut self.options
+    }
+    fn connection(&mut self) -> Option<&mut ConnectOptions> {
+        Some(&mut self.connection)
+    }
+}
+
+/// Reads a `TCP_CHECK` block.
+pub(super) fn read(cx: &mut Cx<'_>, node: &Node, real_server: IpAddr) -> Option<TcpCheck> {
+    let mut check = TcpCheck::default();
+    if !options::read_block(cx, node, &[], &mut check) {
+        return None;
+    }
+    options::connection_usable(cx, node, &check.connection, real_server).then_some(check)
+}
+
+/// Writes a `TCP_CHECK` block.
+pub(super) fn write(check: &TcpCheck, w: &mut Writer) {
+    w.open(&["TCP_CHECK"]);
+    options::write_connection(&check.connection, w);
+    options::write_options(&check.options, w);
+    w.close();
+}
