@@ -21,25 +21,28 @@ pub(crate) fn check(config: &Path, config_id: Option<&str>) -> Parsed {
     parsed
 }
 
-/// keepalived warns about interfaces the host does not have; so do we, with
-/// the instance that needs it.
+/// keepalived warns about interfaces the host does not have; so do we, once
+/// per place that names one, saying what needs it.
 pub(crate) fn check_interfaces(parsed: &mut Parsed, exists: impl Fn(&str) -> bool) {
-    for instance in &parsed.config.vrrp_instances {
-        let Some(interface) = &instance.interface else {
-            continue;
-        };
-        if !exists(&interface.value) {
-            parsed.diagnostics.push(Diagnostic::new(
+    let missing: Vec<Diagnostic> = parsed
+        .config
+        .interface_references()
+        .into_iter()
+        .filter(|reference| !exists(&reference.name.value))
+        .map(|reference| {
+            Diagnostic::new(
                 Severity::Warning,
                 Code::UnknownReference,
-                interface.location.clone(),
+                reference.name.location.clone(),
                 format!(
-                    "interface {} of vrrp_instance {} does not exist on this host",
-                    interface.value, instance.name.value
+                    "interface {} ({}) does not exist on this host",
+                    reference.name.value, reference.user
                 ),
-            ));
-        }
-    }
+            )
+        })
+        .collect();
+    parsed.diagnostics.extend(missing);
+    kconf_parser::sort_diagnostics(parsed);
 }
 
 /// Writes the diagnostics to `log_file` (or stderr for `-`) and returns the

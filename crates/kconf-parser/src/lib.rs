@@ -261,6 +261,11 @@ fn run(
     }
 }
 
+/// Sorts `parsed.diagnostics` by place again, after a tool added its own.
+pub fn sort_diagnostics(parsed: &mut Parsed) {
+    sort_by_location(&mut parsed.diagnostics, &parsed.files);
+}
+
 /// Orders diagnostics as a reader meets them: by file (in the order the
 /// files were read), line and column; ones without a place come first.
 fn sort_by_location(diagnostics: &mut [Diagnostic], files: &[Arc<Path>]) {

@@ -255,3 +255,81 @@ pub fn write_config(config: &Config) -> String {
     }
     w.finish()
 }
+
+/// A place where the configuration names a network interface.
+#[derive(Debug, Clone)]
+pub struct InterfaceReference<'c> {
+    /// The interface name, with where it was written.
+    pub name: &'c Located<String>,
+    /// What needs it, for messages ("vrrp_instance VI_1", "ip address
+    /// 10.0.0.1 of vrrp_instance VI_1", ...).
+    pub user: String,
+}
+
+impl Config {
+    /// Every interface the configuration names for VRRP instances, their
+    /// tracking, addresses and routes (static ones included), so that a tool
+    /// on the target host can check they exist, as keepalived does at start.
+    pub fn interface_references(&self) -> Vec<InterfaceReference<'_>> {
+        let mut out: Vec<InterfaceReference<'_>> = Vec::new();
+        for vi in &self.vrrp_instances {
+            let owner = format!("vrrp_instance {}", vi.name.value);
+            if let Some(interface) = &vi.interface {
+                out.push(InterfaceReference {
+                    name: interface,
+                    user: owner.clone(),
+                });
+            }
+            for track in &vi.track_interface {
+                out.push(InterfaceReference {
+                    name: &track.name,
+                    user: format!("track_interface of {owner}"),
+                });
+            }
+            addresses(&vi.virtual_ipaddress, &owner, &mut out);
+            addresses(&vi.virtual_ipaddress_excluded, &owner, &mut out);
+            routes(&vi.virtual_routes, &owner, &mut out);
+        }
+        for group in &self.sync_groups {
+            for track in &group.track_interface {
+                out.push(InterfaceReference {
+                    name: &track.name,
+                    user: format!("track_interface of vrrp_sync_group {}", group.name.value),
+                });
+            }
+        }
+        addresses(&self.static_addresses, "static_ipaddress", &mut out);
+        routes(&self.static_routes, "static_routes", &mut out);
+        out
+    }
+}
+
+fn addresses<'c>(
+    list: &'c [ipaddr::IpAddress],
+    owner: &str,
+    out: &mut Vec<InterfaceReference<'c>>,
+) {
+    for address in list {
+        if let Some(dev) = &address.dev {
+            out.push(InterfaceReference {
+                name: dev,
+                user: format!("ip address {} of {owner}", address.address),
+            });
+        }
+    }
+}
+
+fn routes<'c>(list: &'c [ipaddr::Route], owner: &str, out: &mut Vec<InterfaceReference<'c>>) {
+    for route in list {
+        let devs = route
+            .dev
+            .iter()
+            .chain(route.nexthops.iter().filter_map(|hop| hop.dev.as_ref()));
+        for dev in devs {
+            out.push(InterfaceReference {
+                name: dev,
+                user: format!("route {} of {owner}", route.to),
+            });
+        }
+    }
+}

@@ -43,7 +43,7 @@ model! {
         pub broadcast: Option<Broadcast> = None,
         /// `dev`: the interface (unset: the instance's interface for VIPs,
         /// `default_interface` for static addresses).
-        pub dev: Option<String> = None,
+        pub dev: Option<Located<String>> = None,
         /// `scope`, IPv4 only (default global).
         pub scope: Option<RtId<u8>> = None,
         /// `label`, IPv4 only, at most 15 characters.
@@ -135,7 +135,7 @@ pub(super) fn read(cx: &mut Cx<'_>, line: &mut Line<'_>, is_static: bool) -> Opt
                     );
                     return None;
                 }
-                a.dev = Some(value.text.clone());
+                a.dev = Some(located(value));
             }
             "scope" => {
                 let value = line.value(cx, word)?;
@@ -372,7 +372,7 @@ pub(super) fn words(a: &IpAddress) -> Vec<String> {
         None => {}
     }
     if let Some(dev) = &a.dev {
-        option("dev", dev.clone());
+        option("dev", dev.value.clone());
     }
     if let Some(scope) = &a.scope {
         option("scope", SCOPE.text(scope));

@@ -33,7 +33,11 @@ fn address_options() {
     assert!(parsed.diagnostics.is_empty(), "{:#?}", parsed.diagnostics);
     let a = &parsed.config.static_addresses;
     assert_eq!(
-        (a[0].address, a[0].prefix_len, a[0].dev.as_deref()),
+        (
+            a[0].address,
+            a[0].prefix_len,
+            a[0].dev.as_ref().map(|d| d.as_str())
+        ),
         (ip("192.0.2.1"), 32, None)
     );
     assert_eq!(a[1].broadcast, Some(Broadcast::HostBitsSet));
@@ -198,7 +202,12 @@ fn routes_from_the_man_page() {
     assert_eq!(problems(&parsed), vec![(Code::Inconsistent, 3, 1)]);
     let r = &parsed.config.static_routes;
     assert_eq!(
-        (r[0].to, r[0].via, r[0].dev.as_deref(), r[0].no_track),
+        (
+            r[0].to,
+            r[0].via,
+            r[0].dev.as_ref().map(|d| d.as_str()),
+            r[0].no_track
+        ),
         (
             prefix("192.168.2.0/24"),
             Some(ip("192.168.1.100")),
@@ -213,7 +222,7 @@ fn routes_from_the_man_page() {
         r[1].nexthops[1],
         Nexthop {
             via: Some(ip("192.168.101.2")),
-            dev: Some("wlan0".into()),
+            dev: Some(crate::model::Located::bare("wlan0".into())),
             weight: Some(2),
             onlink: true,
             realms: None,

@@ -101,6 +101,36 @@ fn check_instance(config: &Config, vi: &VrrpInstance, cx: &mut Cx<'_>) {
         );
     }
 
+    if let Some(auth) = &vi.authentication {
+        if auth.auth_type == super::AuthType::Ah && vi.state == State::Master {
+            warn(
+                cx,
+                Code::Inconsistent,
+                at,
+                format!(
+                    "vrrp_instance {name}: `state MASTER` cannot be used with AH authentication; it starts as BACKUP"
+                ),
+            );
+        }
+    }
+    if let Some(own) = &vi.interface {
+        for track in vi
+            .track_interface
+            .iter()
+            .filter(|t| t.name.value == own.value)
+        {
+            warn(
+                cx,
+                Code::Inconsistent,
+                track.name.location.as_ref(),
+                format!(
+                    "vrrp_instance {name} tracks its own interface {}; ignored (the instance follows it anyway)",
+                    own.value
+                ),
+            );
+        }
+    }
+
     let version = effective_version(config, vi);
     check_advert_int(vi, version, cx);
     if vi.authentication.is_some() && version == 3 {

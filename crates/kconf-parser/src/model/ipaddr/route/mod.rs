@@ -61,7 +61,7 @@ pub struct Nexthop {
     /// `via [inet|inet6] IP`: the gateway.
     pub via: Option<IpAddr>,
     /// `dev`: the interface.
-    pub dev: Option<String>,
+    pub dev: Option<Located<String>>,
     /// `weight`: its share, 1-256.
     pub weight: Option<u16>,
     /// `onlink`: the gateway is on the link even without a matching prefix.
@@ -87,7 +87,7 @@ model! {
         pub via: Option<IpAddr> = None,
         /// `dev` (or `oif`): the interface; a route without one cannot be
         /// tracked.
-        pub dev: Option<String> = None,
+        pub dev: Option<Located<String>> = None,
         /// `vrf`: the VRF the route is in.
         pub vrf: Option<String> = None,
         /// `tos` (or `dsfield`), IPv4.
@@ -312,7 +312,7 @@ pub(super) fn read(cx: &mut Cx<'_>, line: &mut Line<'_>, is_static: bool) -> Opt
                 let value = line.value(cx, word)?;
                 r.metric = Some(number(cx, line.node, value, u64::from(u32::MAX))?);
             }
-            "dev" | "oif" => r.dev = Some(line.value(cx, word)?.text.clone()),
+            "dev" | "oif" => r.dev = Some(located(line.value(cx, word)?)),
             "onlink" => r.onlink = true,
             "encap" => r.encap = encap(cx, line, word)?,
             "expires" => {

@@ -208,7 +208,7 @@ pub(super) fn nexthops(
                     let Some(value) = line.value(cx, option) else {
                         return;
                     };
-                    hop.dev = Some(value.text.clone());
+                    hop.dev = Some(crate::model::reader::located(value));
                 }
                 "weight" => {
                     line.next();

@@ -46,7 +46,7 @@ pub(in crate::model::ipaddr) fn words(r: &Route) -> Vec<String> {
     option(&mut words, "src", r.src.map(|a| a.to_string()));
     option(&mut words, "from", r.from.map(|p| p.to_string()));
     option(&mut words, "via", r.via.map(|a| a.to_string()));
-    option(&mut words, "dev", r.dev.clone());
+    option(&mut words, "dev", r.dev.as_ref().map(|d| d.value.clone()));
     option(&mut words, "vrf", r.vrf.clone());
     option(&mut words, "tos", r.tos.as_ref().map(|t| DSFIELD.text(t)));
     option(&mut words, "table", r.table.as_ref().map(|t| TABLE.text(t)));
@@ -130,7 +130,7 @@ pub(in crate::model::ipaddr) fn words(r: &Route) -> Vec<String> {
     for hop in &r.nexthops {
         words.push("nexthop".into());
         option(&mut words, "via", hop.via.map(|a| a.to_string()));
-        option(&mut words, "dev", hop.dev.clone());
+        option(&mut words, "dev", hop.dev.as_ref().map(|d| d.value.clone()));
         option(&mut words, "weight", hop.weight.map(|w| w.to_string()));
         if hop.onlink {
             words.push("onlink".into());

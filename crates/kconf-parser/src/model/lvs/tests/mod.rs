@@ -173,33 +173,3 @@ fn keepalived_samples() {
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].code, Code::Inconsistent);
 }
-
-/// Prints our verdict for every `*.conf` in `$KCONF_DIFF_DIR`: a developer
-/// aid to compare with `keepalived -t` (run with `--ignored --nocapture`).
-#[test]
-#[ignore]
-fn diff_dir() {
-    let Ok(dir) = std::env::var("KCONF_DIFF_DIR") else {
-        return;
-    };
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    paths.sort();
-    for path in paths {
-        let text = std::fs::read_to_string(&path).unwrap();
-        let parsed = parse(&text);
-        let found = lvs_diagnostics(&parsed);
-        let counted = found.iter().any(|d| d.severity >= Severity::Warning);
-        println!(
-            "{} {}",
-            path.file_name().unwrap().to_string_lossy(),
-            if counted { 5 } else { 0 }
-        );
-        for d in found {
-            println!("    {}", d.render(false).replace('\n', "\n    "));
-        }
-    }
-}
