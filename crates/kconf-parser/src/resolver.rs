@@ -2,15 +2,15 @@
 //! and tools.
 
 use std::collections::BTreeMap;
-use std::io;
+use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
 
 /// Reads configuration files and expands include patterns. The parser asks
 /// it for everything it reads, so a test or a tool can serve files from
 /// memory.
 pub trait Resolver {
-    /// The bytes of the file at `path`.
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// The file at `path`, opened for reading line by line.
+    fn open(&self, path: &Path) -> io::Result<Box<dyn BufRead + '_>>;
 
     /// The files matching a wildcard pattern (`*`, `?`, `[...]`; braces have
     /// already been expanded), sorted. An empty list means no match.
@@ -28,8 +28,15 @@ pub trait Resolver {
 pub struct FsResolver;
 
 impl Resolver for FsResolver {
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        std::fs::read(path)
+    fn open(&self, path: &Path) -> io::Result<Box<dyn BufRead + '_>> {
+        let file = std::fs::File::open(path)?;
+        if file.metadata()?.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "is a directory",
+            ));
+        }
+        Ok(Box::new(io::BufReader::with_capacity(64 * 1024, file)))
     }
 
     fn glob(&self, pattern: &Path) -> io::Result<Vec<PathBuf>> {
@@ -77,11 +84,12 @@ impl MemoryResolver {
 }
 
 impl Resolver for MemoryResolver {
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        self.files
+    fn open(&self, path: &Path) -> io::Result<Box<dyn BufRead + '_>> {
+        let bytes = self
+            .files
             .get(&normalize(path))
-            .cloned()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file"))
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file"))?;
+        Ok(Box::new(bytes.as_slice()))
     }
 
     fn glob(&self, pattern: &Path) -> io::Result<Vec<PathBuf>> {
@@ -224,7 +232,13 @@ mod tests {
                 PathBuf::from("/etc/k/conf.d/b.conf")
             ]
         );
-        assert_eq!(files.read(Path::new("/etc/k/conf.d/a.conf")).unwrap(), b"x");
-        assert!(files.read(Path::new("/nope")).is_err());
+        let mut text = String::new();
+        files
+            .open(Path::new("/etc/k/conf.d/a.conf"))
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        assert_eq!(text, "x");
+        assert!(files.open(Path::new("/nope")).is_err());
     }
 }

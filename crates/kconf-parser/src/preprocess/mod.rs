@@ -10,6 +10,7 @@ mod generators;
 pub(crate) mod params;
 
 use std::collections::HashMap;
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -150,8 +151,8 @@ impl<'a> Preprocessor<'a> {
     /// Reads the main file. A missing main file is fatal, as it is for
     /// keepalived's daemons (its `-t` wrongly passes it).
     pub(crate) fn read_main(&mut self, path: &Path) {
-        match self.resolver.read(path) {
-            Ok(bytes) => self.read_text(path, &bytes),
+        match self.resolver.open(path) {
+            Ok(mut reader) => self.read_stream(path, &mut reader),
             Err(err) => self.report(
                 Severity::Error,
                 Code::FileUnreadable,
@@ -163,19 +164,44 @@ impl<'a> Preprocessor<'a> {
 
     /// Reads `bytes` as the contents of `path`.
     pub(crate) fn read_text(&mut self, path: &Path, bytes: &[u8]) {
+        self.read_stream(path, &mut std::io::Cursor::new(bytes));
+    }
+
+    /// Reads `path`'s contents line by line from `reader`: only one line is
+    /// held at a time, and at most `max_line_len + 1` bytes of it.
+    fn read_stream(&mut self, path: &Path, reader: &mut dyn BufRead) {
         let file: Arc<Path> = Arc::from(path);
         self.files.push(file.clone());
         self.include_stack
             .push((self.resolver.identity(path), file.clone()));
-        for (index, raw) in bytes.split(|&b| b == b'\n').enumerate() {
-            let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
+        let mut line = Vec::new();
+        let max = self.limits().max_line_len;
+        let mut number: u32 = 0;
+        loop {
+            number = number.saturating_add(1);
             let origin = Origin {
                 file: file.clone(),
                 line: number,
                 column_offset: 0,
                 expanded: false,
             };
-            if !self.physical_line(raw, &origin) {
+            let length = match read_line_bounded(reader, &mut line, max) {
+                Ok(Some(length)) => length,
+                Ok(None) => break,
+                Err(err) => {
+                    self.report(
+                        Severity::Error,
+                        Code::FileUnreadable,
+                        Some(origin.location(1)),
+                        format!(
+                            "reading {} failed: {err}; the rest of the file is ignored",
+                            path.display()
+                        ),
+                    );
+                    break;
+                }
+            };
+            if !self.physical_line(&line, length, &origin) {
                 break;
             }
         }
@@ -192,16 +218,16 @@ impl<'a> Preprocessor<'a> {
     }
 
     /// Handles one physical line. Returns false once the output limit is hit.
-    fn physical_line(&mut self, raw: &[u8], origin: &Origin) -> bool {
+    fn physical_line(&mut self, raw: &[u8], length: usize, origin: &Origin) -> bool {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        if raw.len() > self.limits().max_line_len {
+        if length > self.limits().max_line_len {
             self.report(
                 Severity::Error,
                 Code::LineTooLong,
                 Some(origin.location(1)),
                 format!(
                     "line of {} bytes is longer than the limit of {} bytes; skipped",
-                    raw.len(),
+                    length,
                     self.limits().max_line_len
                 ),
             );
@@ -367,6 +393,10 @@ impl<'a> Preprocessor<'a> {
             return;
         }
 
+        if !trimmed.contains('$') {
+            self.emit(trimmed, origin);
+            return;
+        }
         let pwd = origin
             .file
             .parent()
@@ -522,8 +552,8 @@ impl<'a> Preprocessor<'a> {
                 );
                 continue;
             }
-            match self.resolver.read(&path) {
-                Ok(bytes) => self.read_text(&path, &bytes),
+            match self.resolver.open(&path) {
+                Ok(mut reader) => self.read_stream(&path, &mut reader),
                 Err(err) => self.report(
                     Severity::Error,
                     Code::IncludeMissing,
@@ -534,6 +564,35 @@ impl<'a> Preprocessor<'a> {
             if self.limit_reported {
                 return;
             }
+        }
+    }
+}
+
+/// Reads one line (without its `\n`) into `buf`, keeping at most `max + 1`
+/// bytes of it, and returns its full length; `None` at the end of input.
+fn read_line_bounded(
+    reader: &mut dyn BufRead,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<Option<usize>> {
+    buf.clear();
+    let mut total = 0;
+    let mut started = false;
+    loop {
+        let available = reader.fill_buf()?;
+        if available.is_empty() {
+            return Ok(started.then_some(total));
+        }
+        started = true;
+        let newline = available.iter().position(|&b| b == b'\n');
+        let chunk = &available[..newline.unwrap_or(available.len())];
+        let room = (max + 1).saturating_sub(buf.len());
+        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        total += chunk.len();
+        let consumed = newline.map_or(available.len(), |i| i + 1);
+        reader.consume(consumed);
+        if newline.is_some() {
+            return Ok(Some(total));
         }
     }
 }

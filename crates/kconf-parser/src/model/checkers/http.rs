@@ -311,6 +311,7 @@ pub(super) fn read(cx: &mut Cx<'_>, node: &Node, real_server: IpAddr) -> Option<
     if !options::read_block(cx, node, HTTP, &mut check) {
         return None;
     }
+    check.urls.shrink_to_fit();
     if check.urls.is_empty() {
         cx.report_help(
             Severity::Warning,

@@ -188,6 +188,8 @@ pub(crate) fn read(cx: &mut Cx<'_>, node: &Node, vs: &mut VirtualServer) {
         ..RealServer::default()
     };
     cx.read_block(node, "real_server", REAL_SERVER, &mut rs);
+    // Most real servers have one checker; a Vec grows to 4 on first push.
+    rs.checkers.shrink_to_fit();
     vs.real_servers.push(rs);
 }
 

@@ -13,11 +13,11 @@ use crate::model::Config;
 use crate::model::reader::Cx;
 
 pub(super) fn validate(config: &Config, cx: &mut Cx<'_>) {
-    for (i, group) in config.virtual_server_groups.iter().enumerate() {
-        let earlier = config.virtual_server_groups[..i]
-            .iter()
-            .any(|g| g.name.value == group.name.value);
-        if earlier {
+    // Sets, not pairwise scans: configurations with thousands of virtual
+    // servers are common.
+    let mut group_names = std::collections::HashSet::new();
+    for group in &config.virtual_server_groups {
+        if !group_names.insert(group.name.value.as_str()) {
             note(
                 cx,
                 Code::Duplicate,
@@ -29,11 +29,9 @@ pub(super) fn validate(config: &Config, cx: &mut Cx<'_>) {
             );
         }
     }
-    for (i, vs) in config.virtual_servers.iter().enumerate() {
-        let twin = config.virtual_servers[..i]
-            .iter()
-            .any(|other| other.target == vs.target && other.protocol == vs.protocol);
-        if twin {
+    let mut services = std::collections::HashSet::new();
+    for vs in &config.virtual_servers {
+        if !services.insert(format!("{} {:?}", vs.target, vs.protocol)) {
             note(
                 cx,
                 Code::Duplicate,

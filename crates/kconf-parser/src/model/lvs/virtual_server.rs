@@ -330,6 +330,7 @@ pub(crate) fn read(cx: &mut Cx<'_>, node: &Node, out: &mut Vec<VirtualServer>) {
         return;
     }
     cx.read_block(node, "virtual_server", VIRTUAL_SERVER, &mut vs);
+    vs.real_servers.shrink_to_fit();
     // Servers without a method of their own take the final one (keepalived
     // does this when it checks the configuration).
     if let Some(method) = vs.forwarding {

@@ -623,6 +623,16 @@ pub(crate) fn read_vrrp_instance(cx: &mut Cx<'_>, node: &Node, out: &mut Vec<Vrr
         ..VrrpInstance::default()
     };
     cx.read_block(node, "vrrp_instance", KEYWORDS, &mut instance);
+    // Lists grow to 4 entries on the first push; most hold one or two.
+    for list in [
+        &mut instance.virtual_ipaddress,
+        &mut instance.virtual_ipaddress_excluded,
+    ] {
+        list.shrink_to_fit();
+    }
+    instance.track_script.shrink_to_fit();
+    instance.track_interface.shrink_to_fit();
+    instance.unicast_peer.shrink_to_fit();
     out.push(instance);
 }
 

@@ -102,7 +102,6 @@ const CLEAN_SAMPLES: &[&str] = &[
     "keepalived.conf.IPv6",
     "keepalived.conf.PING_CHECK",
     "keepalived.conf.SMTP_CHECK",
-    "keepalived.conf.SSL_GET",
     "keepalived.conf.UDP_CHECK",
     "keepalived.conf.inhibit",
     "keepalived.conf.misc_check",
