@@ -8,7 +8,7 @@ use std::path::Path;
 use kconf_parser::{Code, Diagnostic, ParseOptions, Parsed, Severity};
 
 /// Parses `config` as the daemons would, adding the checks that need this
-/// host (interfaces that do not exist).
+/// host (interfaces that do not exist, script security).
 pub(crate) fn check(config: &Path, config_id: Option<&str>) -> Parsed {
     let mut options = ParseOptions::for_this_host();
     if let Some(id) = config_id {
@@ -18,6 +18,7 @@ pub(crate) fn check(config: &Path, config_id: Option<&str>) -> Parsed {
     check_interfaces(&mut parsed, |name| {
         Path::new("/sys/class/net").join(name).exists()
     });
+    crate::security::check_scripts(&mut parsed, &crate::security::ThisHost);
     parsed
 }
 

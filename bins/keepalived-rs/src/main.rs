@@ -11,6 +11,7 @@
 
 mod cli;
 mod config_test;
+mod security;
 
 use std::process::ExitCode;
 

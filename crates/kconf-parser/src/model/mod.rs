@@ -333,3 +333,133 @@ fn routes<'c>(list: &'c [ipaddr::Route], owner: &str, out: &mut Vec<InterfaceRef
         }
     }
 }
+
+/// A script the configuration would run, and who asks for it.
+#[derive(Debug, Clone)]
+pub struct ScriptUse<'c> {
+    /// The command line (program first).
+    pub command: &'c str,
+    /// The user given for this script; `None` means `script_user`, else
+    /// keepalived_script if that user exists, else root.
+    pub user: Option<&'c str>,
+    /// Where the script was configured.
+    pub location: Option<&'c crate::Location>,
+    /// What runs it, for messages ("notify_master of vrrp_instance VI_1").
+    pub what: String,
+}
+
+impl Config {
+    /// Every script the configuration names: tracking scripts, notify
+    /// scripts of instances, groups and real servers, quorum scripts,
+    /// MISC_CHECK programs, FIFO readers and the startup/shutdown scripts.
+    /// keepalived's script security rules depend on the host (does the
+    /// program exist, who may write it, does user keepalived_script exist),
+    /// so a tool on the target host applies them to this list.
+    pub fn scripts(&self) -> Vec<ScriptUse<'_>> {
+        let mut out = Vec::new();
+        fn push<'c>(
+            out: &mut Vec<ScriptUse<'c>>,
+            script: &'c Option<Script>,
+            what: impl Fn() -> String,
+        ) {
+            if let Some(script) = script {
+                out.push(ScriptUse {
+                    command: &script.command,
+                    user: script.user.as_deref(),
+                    location: script.location.as_ref(),
+                    what: what(),
+                });
+            }
+        }
+        for script in &self.vrrp_scripts {
+            out.push(ScriptUse {
+                command: &script.script,
+                user: script.user.as_ref().map(|(user, _)| user.as_str()),
+                location: script.name.location.as_ref(),
+                what: format!("vrrp_script {}", script.name.value),
+            });
+        }
+        for vi in &self.vrrp_instances {
+            let name = &vi.name.value;
+            for (keyword, script) in [
+                ("notify_master", &vi.notify_master),
+                ("notify_backup", &vi.notify_backup),
+                ("notify_fault", &vi.notify_fault),
+                ("notify_stop", &vi.notify_stop),
+                ("notify_deleted", &vi.notify_deleted_script),
+                ("notify", &vi.notify),
+                ("notify_master_rx_lower_pri", &vi.notify_master_rx_lower_pri),
+            ] {
+                push(&mut out, script, || {
+                    format!("{keyword} of vrrp_instance {name}")
+                });
+            }
+        }
+        for group in &self.sync_groups {
+            let name = &group.name.value;
+            for (keyword, script) in [
+                ("notify_master", &group.notify_master),
+                ("notify_backup", &group.notify_backup),
+                ("notify_fault", &group.notify_fault),
+                ("notify_stop", &group.notify_stop),
+                ("notify_deleted", &group.notify_deleted_script),
+                ("notify", &group.notify),
+            ] {
+                push(&mut out, script, || {
+                    format!("{keyword} of vrrp_sync_group {name}")
+                });
+            }
+        }
+        for vs in &self.virtual_servers {
+            let name = &vs.target;
+            push(&mut out, &vs.quorum_up, || {
+                format!("quorum_up of virtual_server {name}")
+            });
+            push(&mut out, &vs.quorum_down, || {
+                format!("quorum_down of virtual_server {name}")
+            });
+            for rs in &vs.real_servers {
+                let server = format!("real_server {} of virtual_server {name}", rs.ip.value);
+                push(&mut out, &rs.notify_up, || format!("notify_up of {server}"));
+                push(&mut out, &rs.notify_down, || {
+                    format!("notify_down of {server}")
+                });
+                for checker in &rs.checkers {
+                    if let checkers::Checker::Misc(misc) = checker {
+                        out.push(ScriptUse {
+                            command: &misc.script.command,
+                            user: misc.script.user.as_deref(),
+                            location: misc.script.location.as_ref(),
+                            what: format!("MISC_CHECK of {server}"),
+                        });
+                    }
+                }
+            }
+        }
+        let notification = &self.global.notification;
+        push(&mut out, &notification.notify_fifo_script, || {
+            "notify_fifo_script".into()
+        });
+        push(&mut out, &notification.vrrp_notify_fifo_script, || {
+            "vrrp_notify_fifo_script".into()
+        });
+        push(&mut out, &notification.lvs_notify_fifo_script, || {
+            "lvs_notify_fifo_script".into()
+        });
+        let processes = &self.global.processes;
+        for (keyword, script) in [
+            ("startup_script", &processes.startup_script),
+            ("shutdown_script", &processes.shutdown_script),
+        ] {
+            if let Some(script) = script {
+                out.push(ScriptUse {
+                    command: &script.value.command,
+                    user: script.value.user.as_deref(),
+                    location: script.location.as_ref(),
+                    what: keyword.into(),
+                });
+            }
+        }
+        out
+    }
+}

@@ -390,6 +390,7 @@ impl Cx<'_> {
             command: command.text.clone(),
             user: node.args.get(1).map(|w| w.text.clone()),
             group: node.args.get(2).map(|w| w.text.clone()),
+            location: Some(command.location.clone()),
         })
     }
 

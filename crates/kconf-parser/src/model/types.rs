@@ -52,8 +52,9 @@ impl<T> std::ops::Deref for Located<T> {
 }
 
 /// A script or program to run, as the notify and check keywords take it:
-/// `keyword "COMMAND ARGS" [USER [GROUP]]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `keyword "COMMAND ARGS" [USER [GROUP]]`. Like [`Located`], two scripts
+/// are equal when everything but their location is.
+#[derive(Debug, Clone)]
 pub struct Script {
     /// The command line; keepalived splits it at unquoted white space.
     pub command: String,
@@ -61,7 +62,29 @@ pub struct Script {
     pub user: Option<String>,
     /// The group to run it as (default: the user's group).
     pub group: Option<String>,
+    /// Where the command was written.
+    pub location: Option<Location>,
 }
+
+impl Script {
+    /// A script made in code, with no location.
+    pub fn new(command: impl Into<String>) -> Self {
+        Script {
+            command: command.into(),
+            user: None,
+            group: None,
+            location: None,
+        }
+    }
+}
+
+impl PartialEq for Script {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.command, &self.user, &self.group) == (&other.command, &other.user, &other.group)
+    }
+}
+
+impl Eq for Script {}
 
 /// A tracked object's weight: `weight N [reverse]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -18,7 +18,7 @@ model! {
         /// `retry`, `delay_loop`, ...
         pub options: CheckOptions = CheckOptions::default(),
         /// `misc_path COMMAND` (required) with `user USER [GROUP]`.
-        pub script: Script = Script { command: String::new(), user: None, group: None },
+        pub script: Script = Script::new(""),
         /// `misc_timeout SECONDS` (0-4294): how long the program may run
         /// (default, and 0: `delay_loop`).
         pub timeout: Option<u32> = None,
@@ -64,6 +64,7 @@ const MISC: &Keywords<MiscCheck> = &[
             return;
         }
         check.script.command = command;
+        check.script.location = node.args.first().map(|w| w.location.clone());
     }),
     ("misc_timeout", |cx, node, check| {
         if let Some(timeout) = values::u32_in(cx, node, 0..=MAX_MISC_TIMEOUT) {

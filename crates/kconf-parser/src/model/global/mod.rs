@@ -284,42 +284,4 @@ fn write_daemon(daemon: &Daemon, w: &mut Writer) {
 pub(crate) fn validate(config: &super::Config, cx: &mut Cx<'_>) {
     notify::validate(&config.global, cx);
     lvs::validate(config, cx);
-    script_security(&config.global, cx);
-}
-
-/// keepalived refuses (exit status 6) startup and shutdown scripts that run
-/// as root unless `enable_script_security` is set. Without a user of their
-/// own or a `script_user` they run as keepalived_script if that user exists,
-/// else as root.
-fn script_security(global: &GlobalDefs, cx: &mut Cx<'_>) {
-    if global.enable_script_security {
-        return;
-    }
-    let default_user = global.script_user.as_ref().map(|(user, _)| user.as_str());
-    let scripts = [
-        ("startup_script", &global.processes.startup_script),
-        ("shutdown_script", &global.processes.shutdown_script),
-    ];
-    for (keyword, script) in scripts {
-        let Some(script) = script else { continue };
-        let user = script.value.user.as_deref().or(default_user);
-        if !matches!(user, None | Some("root" | "0")) {
-            continue;
-        }
-        let Some(location) = &script.location else {
-            continue;
-        };
-        let who = if user.is_none() {
-            "root (unless user keepalived_script exists)"
-        } else {
-            "root"
-        };
-        cx.report_help(
-            Severity::Warning,
-            Code::Security,
-            location,
-            format!("'{keyword}' runs as {who} but enable_script_security is not set; keepalived refuses it"),
-            "set enable_script_security, or run the script as another user".into(),
-        );
-    }
 }

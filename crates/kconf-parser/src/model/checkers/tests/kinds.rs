@@ -314,7 +314,8 @@ fn misc_check() {
         Script {
             command: "/usr/bin/check.sh arg1 arg2".into(),
             user: Some("nobody".into()),
-            group: Some("nogroup".into())
+            group: Some("nogroup".into()),
+            location: None,
         }
     );
     assert_eq!(

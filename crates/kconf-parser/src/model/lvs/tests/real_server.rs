@@ -70,7 +70,8 @@ fn every_real_server_keyword() {
         Some(Script {
             command: "/bin/down now".into(),
             user: Some("root".into()),
-            group: Some("wheel".into())
+            group: Some("wheel".into()),
+            location: None,
         })
     );
     assert_eq!((rs.upper_threshold, rs.lower_threshold), (100, 10));

@@ -89,7 +89,8 @@ virtual_server 192.168.1.10 443 {
         Some(Script {
             command: "/usr/bin/up arg".into(),
             user: Some("nobody".into()),
-            group: None
+            group: None,
+            location: None,
         })
     );
     assert_eq!(
