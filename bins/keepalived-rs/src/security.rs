@@ -246,6 +246,20 @@ mod tests {
     }
 
     #[test]
+    fn startup_scripts_follow_the_same_rules() {
+        // keepalived -t: "SECURITY VIOLATION - start/shutdown scripts are being
+        // executed but script_security not enabled" (exit 6).
+        let host = FakeHost {
+            users: &[],
+            programs: &[("/bin/ok.sh", false)],
+        };
+        let text = "global_defs {\n startup_script /bin/ok.sh\n}\n";
+        assert_eq!(check(text, &host), [(Severity::Warning, Code::Security)]);
+        let text = "global_defs {\n startup_script /bin/ok.sh nobody\n}\n";
+        assert_eq!(check(text, &host), []);
+    }
+
+    #[test]
     fn with_security_a_default_user_is_needed() {
         // keepalived -t: "Unable to set default user keepalived_script for script" (exit 5).
         let host = FakeHost {
