@@ -136,6 +136,10 @@ pub(crate) struct Cli {
           require_equals = true, default_missing_value = "-")]
     pub(crate) config_test: Option<PathBuf>,
 
+    /// With -t: treat unknown keywords as errors instead of warnings.
+    #[arg(long = "strict")]
+    pub(crate) strict: bool,
+
     /// Directory for pid files and control sockets, so that several instances
     /// can run side by side (for example one per network namespace).
     #[arg(long = "run-dir", value_name = "DIR", default_value = DEFAULT_RUN_DIR)]

@@ -9,8 +9,9 @@ use kconf_parser::{Code, Diagnostic, ParseOptions, Parsed, Severity};
 
 /// Parses `config` as the daemons would, adding the checks that need this
 /// host (interfaces that do not exist, script security).
-pub(crate) fn check(config: &Path, config_id: Option<&str>) -> Parsed {
+pub(crate) fn check(config: &Path, config_id: Option<&str>, strict: bool) -> Parsed {
     let mut options = ParseOptions::for_this_host();
+    options.strict = strict;
     if let Some(id) = config_id {
         options.config_id = id.to_owned();
     }

@@ -34,7 +34,7 @@ fn main() -> ExitCode {
     }
 
     if cli.config_test.is_some() || cli.dump_conf {
-        let parsed = config_test::check(&cli.config, cli.config_id.as_deref());
+        let parsed = config_test::check(&cli.config, cli.config_id.as_deref(), cli.strict);
         let log_file = cli.config_test.clone().unwrap_or_else(|| "-".into());
         let status = config_test::report(&parsed, &log_file);
         if cli.dump_conf {
