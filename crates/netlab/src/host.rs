@@ -98,7 +98,26 @@ impl Host {
             command: line,
             source,
         })?;
-        Ok(Process::new(format!("{}/{label}", self.name), child, log))
+        let mut process = Process::new(format!("{}/{label}", self.name), child, log);
+        self.wait_until_inside(&mut process);
+        Ok(process)
+    }
+
+    /// `ip netns exec` enters the namespace after the fork, so a freshly
+    /// spawned process is briefly outside it; returning only once it is
+    /// inside makes `pids()` and signals to the host's processes exact.
+    fn wait_until_inside(&self, process: &mut Process) {
+        use std::os::unix::fs::MetadataExt;
+        let Ok(namespace) = fs::metadata(format!("/run/netns/{}", self.namespace())) else {
+            return;
+        };
+        let inside = |pid: i32| {
+            fs::metadata(format!("/proc/{pid}/ns/net")).is_ok_and(|ns| ns.ino() == namespace.ino())
+        };
+        let timeout = std::time::Duration::from_secs(5);
+        let _ = crate::wait_until("the process to enter its namespace", timeout, || {
+            Ok(inside(process.pid()) || !process.is_running())
+        });
     }
 
     /// Every address on the host's interfaces (`ip -o addr show`).
