@@ -7,7 +7,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::wire::{Auth, Version};
+use crate::wire::{Auth, ChecksumMode, HmacKey, Version};
 
 /// A tracked object's effect on the instance (`track_script`,
 /// `track_interface`, `track_file`, `track_process`, `track_bfd`).
@@ -51,6 +51,30 @@ impl Default for GarpConfig {
             lower_prio_repeat: 0,
         }
     }
+}
+
+/// What to do with the HMAC trailer (keepalived-rs's `auth_hmac`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HmacMode {
+    /// Sign every advert; drop adverts without a valid trailer or replayed.
+    Enforce,
+    /// Sign every advert; accept adverts without a valid trailer, counting
+    /// them (for a rolling upgrade).
+    Permissive,
+    /// Do not sign; check trailers when present and count failures (the
+    /// first step of a rolling upgrade).
+    ReceiveOnly,
+}
+
+/// HMAC authentication of adverts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HmacConfig {
+    /// The key (and its id).
+    pub key: HmacKey,
+    /// How strict to be.
+    pub mode: HmacMode,
+    /// Anti-replay window, in sequence numbers (at most 64).
+    pub replay_window: u32,
 }
 
 /// A unicast peer with its optional TTL window.
@@ -121,6 +145,10 @@ pub struct InstanceConfig {
     pub garp: GarpConfig,
     /// Tracked objects, by index (see [`crate::Instance::handle_tracker`]).
     pub trackers: Vec<TrackerConfig>,
+    /// VRRPv3 checksum flavour (`v3_checksum_as_v2`).
+    pub checksum: ChecksumMode,
+    /// HMAC authentication of adverts, if any.
+    pub hmac: Option<HmacConfig>,
 }
 
 impl InstanceConfig {
@@ -147,6 +175,8 @@ impl InstanceConfig {
             skip_check_adv_addr: false,
             garp: GarpConfig::default(),
             trackers: Vec::new(),
+            checksum: ChecksumMode::Standard,
+            hmac: None,
         }
     }
 

@@ -11,11 +11,12 @@ use std::collections::VecDeque;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
+use crate::config::HmacMode;
 use crate::config::{InstanceConfig, master_down_interval, skew_time};
 use crate::output::{Action, Destinations, Reason, State, Transmit};
 use crate::receive;
 use crate::stats::Stats;
-use crate::wire::{AdvertRepr, Version};
+use crate::wire::{AdvertRepr, HmacKey, ReplayWindow, Version};
 
 /// The instance's timers, as data (quinn-proto's habit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +74,8 @@ pub struct Instance {
     transmits: VecDeque<Transmit>,
     actions: VecDeque<Action>,
     stats: Stats,
+    /// Anti-replay state for HMAC sequences, created on first use.
+    replay: Option<ReplayWindow>,
 }
 
 impl Instance {
@@ -94,7 +97,27 @@ impl Instance {
             transmits: VecDeque::new(),
             actions: VecDeque::new(),
             stats: Stats::default(),
+            replay: None,
         }
+    }
+
+    pub(crate) fn stats_mut(&mut self) -> &mut Stats {
+        &mut self.stats
+    }
+
+    pub(crate) fn replay_window(&mut self, size: u32) -> &mut ReplayWindow {
+        self.replay.get_or_insert_with(|| ReplayWindow::new(size))
+    }
+
+    /// The key to sign outgoing adverts with (`wire::sign`, per destination,
+    /// with a time-based sequence from `wire::next_sequence`), unless HMAC
+    /// is off or receive-only.
+    pub fn signing_key(&self) -> Option<&HmacKey> {
+        self.config
+            .hmac
+            .as_ref()
+            .filter(|h| h.mode != HmacMode::ReceiveOnly)
+            .map(|h| &h.key)
     }
 
     /// The configuration.
@@ -439,6 +462,9 @@ impl Instance {
             advert_int_cs: self.config.advert_int_cs(),
             auth: self.config.auth.clone(),
             addresses: self.config.virtual_addresses.clone(),
+            // Signed per destination by the daemon (the MAC covers the
+            // destination address): see `Instance::signing_key`.
+            hmac: None,
         };
         let destinations = if self.config.unicast_peers.is_empty() {
             Destinations::Multicast

@@ -59,15 +59,18 @@ pub mod wire;
 mod config;
 mod instance;
 mod output;
+mod packet_in;
 mod receive;
 mod stats;
 mod sync;
 
 pub use config::{
-    GarpConfig, InstanceConfig, Peer, TrackerConfig, master_down_interval, skew_time,
+    GarpConfig, HmacConfig, HmacMode, InstanceConfig, Peer, TrackerConfig, master_down_interval,
+    skew_time,
 };
 pub use instance::{GroupEvent, Instance};
 pub use output::{Action, Destinations, Reason, State, Transmit};
+pub use packet_in::PacketError;
 pub use receive::Drop;
 pub use stats::Stats;
 pub use sync::SyncGroup;

@@ -139,6 +139,7 @@ mod tests {
             advert_int_cs: config.advert_int_cs(),
             auth: config.auth.clone(),
             addresses: config.virtual_addresses.clone(),
+            hmac: None,
         };
         (config, advert)
     }

@@ -32,6 +32,13 @@ pub struct Stats {
     pub auth_failure: u64,
     /// Adverts from a source that is not a configured unicast peer.
     pub unicast_src_err: u64,
+    /// Packets that are not a well-formed advert (bad checksum, bad
+    /// version or type, truncated).
+    pub packet_err: u64,
+    /// Adverts whose HMAC trailer was missing or wrong.
+    pub hmac_failure: u64,
+    /// Adverts whose HMAC sequence was replayed or too old.
+    pub hmac_replay: u64,
     /// Adverts with priority 0 received (a master leaving).
     pub pri_zero_rcvd: u64,
     /// Adverts with priority 0 sent (leaving Master).
