@@ -382,6 +382,33 @@ impl Instance {
         }
     }
 
+    /// Applies a new configuration to a running instance (a reload). The
+    /// state, the known master and the timers carry over, so an unchanged
+    /// configuration causes no transition, advert or gratuitous ARP; a
+    /// changed advert interval applies from the next advert, and a change of
+    /// trackers or priority is judged at once (RFC 5798 rules as for any
+    /// priority change). The caller gives a changed VRID, version or
+    /// address family to a new instance instead.
+    pub fn handle_reload(&mut self, now: Instant, config: InstanceConfig) {
+        if config == self.config {
+            return;
+        }
+        let trackers_up: Vec<bool> = (0..config.trackers.len())
+            .map(|i| self.trackers_up.get(i).copied().unwrap_or(true))
+            .collect();
+        let interval_changed = config.advert_int != self.config.advert_int;
+        self.config = config;
+        self.trackers_up = trackers_up;
+        if interval_changed {
+            if self.state == State::Master {
+                self.set_timer(Timer::Advert, Some(now + self.config.advert_int));
+            } else {
+                self.master_adver_interval = self.config.advert_int;
+            }
+        }
+        self.reassess(now);
+    }
+
     /// Stops the instance: a master announces it with priority 0 so a backup
     /// takes over after Skew_Time (RFC 5798 §6.4.3).
     pub fn handle_shutdown(&mut self, now: Instant) {

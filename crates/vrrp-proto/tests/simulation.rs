@@ -328,3 +328,36 @@ fn version_2_uses_whole_second_skew() {
         Some(Duration::from_micros(3_218_750))
     );
 }
+
+#[test]
+fn an_unchanged_reload_changes_nothing() {
+    let mut lan = Lan::new(15);
+    lan.add("10.0.0.1", vec![config("VI_1", "10.0.0.1", 150)]);
+    lan.add("10.0.0.2", vec![config("VI_1", "10.0.0.2", 100)]);
+    lan.start_all();
+    lan.run_for(8 * SECOND);
+    let changes = lan.changes.len();
+    let now = lan.now;
+    for r in 0..2 {
+        let timer = lan.routers[r].instances[0].poll_timeout();
+        let same = lan.routers[r].instances[0].config().clone();
+        lan.routers[r].instances[0].handle_reload(now, same);
+        assert!(lan.routers[r].instances[0].poll_action().is_none());
+        assert!(lan.routers[r].instances[0].poll_transmit().is_none());
+        assert_eq!(
+            lan.routers[r].instances[0].poll_timeout(),
+            timer,
+            "timers carry over"
+        );
+    }
+    lan.run_for(SECOND / 2);
+    assert_eq!(lan.changes.len(), changes, "no transition");
+
+    // A reload that lowers the master's priority below the backup's hands over.
+    let mut lower = lan.routers[0].instances[0].config().clone();
+    lower.priority = 50;
+    let now = lan.now;
+    lan.routers[0].instances[0].handle_reload(now, lower);
+    lan.run_for(10 * SECOND);
+    assert_eq!(lan.masters(0), [1]);
+}
