@@ -126,6 +126,13 @@ fn instance_line() -> impl Strategy<Value = String> {
         ]
         .prop_map(str::to_owned),
         Just("smtp_alert no".to_owned()),
+        (
+            0u8..=255,
+            prop_oneof![Just("enforce"), Just("permissive"), Just("receive-only")]
+        )
+            .prop_map(|(id, mode)| format!(
+                "auth_hmac {{\n key_id {id}\n secret \"k {id}\"\n mode {mode}\n}}"
+            )),
     ]
 }
 

@@ -482,3 +482,30 @@ fn an_empty_config_is_the_default() {
     assert_eq!(parse("").config, Config::default());
     assert_eq!(write_config(&Config::default()), "");
 }
+
+#[test]
+fn auth_hmac_is_read_checked_and_written_back() {
+    use kconf_parser::model::vrrp::HmacMode;
+    let (vi, parsed) = instance(
+        "    interface eth0\n    virtual_router_id 5\n    auth_hmac {\n        key_id 3\n        secret \"s3cr3t with space\"\n        mode receive-only\n    }",
+    );
+    let hmac = vi.auth_hmac.as_ref().unwrap();
+    assert_eq!(
+        (
+            hmac.key_id,
+            hmac.secret.as_str(),
+            hmac.mode,
+            hmac.replay_window
+        ),
+        (3, "s3cr3t with space", HmacMode::ReceiveOnly, 32)
+    );
+    assert_eq!(parse(&write_config(&parsed.config)).config, parsed.config);
+
+    let (vi, parsed) = instance(
+        "    interface eth0\n    virtual_router_id 5\n    auth_hmac {\n        mode strict\n    }",
+    );
+    assert!(vi.auth_hmac.is_none());
+    let found = problems(&parsed);
+    assert!(found.contains(&(Code::InvalidValue, 5, 14)), "{found:?}");
+    assert!(found.contains(&(Code::MissingValue, 4, 5)), "{found:?}");
+}

@@ -41,6 +41,35 @@ pub struct Authentication {
     pub auth_pass: String,
 }
 
+/// How strictly `auth_hmac` is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HmacMode {
+    /// `enforce` (the default): sign, and drop adverts without a valid MAC.
+    #[default]
+    Enforce,
+    /// `permissive`: sign, accept adverts without a valid MAC (counted).
+    Permissive,
+    /// `receive-only`: do not sign; check MACs that are present.
+    ReceiveOnly,
+}
+
+model! {
+    /// `auth_hmac { ... }`: keepalived-rs's HMAC-SHA256 trailer on adverts
+    /// (both VRRP versions). keepalived 2.2.7 peers reject signed adverts, so
+    /// use it between keepalived-rs routers, rolling out with
+    /// `receive-only`, then `permissive`, then `enforce`.
+    pub struct AuthHmac {
+        /// `key_id` (0-255, default 1): sent with each advert so keys can rotate.
+        pub key_id: u8 = 1,
+        /// `secret`: the shared key (required).
+        pub secret: String = String::new(),
+        /// `mode enforce|permissive|receive-only` (default enforce).
+        pub mode: HmacMode = HmacMode::Enforce,
+        /// `replay_window` (1-64, default 32): out-of-order adverts accepted.
+        pub replay_window: u32 = 32,
+    }
+}
+
 /// One `unicast_peer` line: `IP [min_ttl N] [max_ttl N]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnicastPeer {
@@ -183,6 +212,8 @@ model! {
         pub advert_int: Duration = Duration::from_secs(1),
         /// `authentication { ... }`.
         pub authentication: Option<Authentication> = None,
+        /// `auth_hmac { ... }` (keepalived-rs extension).
+        pub auth_hmac: Option<AuthHmac> = None,
         /// `virtual_ipaddress { ... }`.
         pub virtual_ipaddress: Vec<IpAddress> = Vec::new(),
         /// `virtual_ipaddress_excluded { ... }`: VIPs not sent in adverts.
@@ -419,6 +450,7 @@ const KEYWORDS: &Keywords<VrrpInstance> = &[
     ("authentication", |cx, node, vi| {
         read_authentication(cx, node, vi)
     }),
+    ("auth_hmac", |cx, node, vi| read_auth_hmac(cx, node, vi)),
     ("virtual_ipaddress", |cx, node, vi| {
         ipaddr::read_addresses(cx, node, &mut vi.virtual_ipaddress)
     }),
@@ -523,6 +555,50 @@ const AUTH_KEYWORDS: &Keywords<(Option<AuthType>, Option<String>)> = &[
         }
     }),
 ];
+
+const HMAC_KEYWORDS: &Keywords<AuthHmac> = &[
+    ("key_id", |cx, node, h| {
+        if let Some(id) = cx.number(node, 0..=255) {
+            h.key_id = id;
+        }
+    }),
+    ("secret", |cx, node, h| {
+        if let Some(secret) = cx.string(node) {
+            h.secret = secret;
+        }
+    }),
+    ("mode", |cx, node, h| {
+        let modes = [
+            ("enforce", HmacMode::Enforce),
+            ("permissive", HmacMode::Permissive),
+            ("receive-only", HmacMode::ReceiveOnly),
+        ];
+        if let Some(mode) = cx.choice(node, &modes) {
+            h.mode = mode;
+        }
+    }),
+    ("replay_window", |cx, node, h| {
+        if let Some(size) = cx.number(node, 1..=64) {
+            h.replay_window = size;
+        }
+    }),
+];
+
+fn read_auth_hmac(cx: &mut Cx<'_>, node: &Node, vi: &mut VrrpInstance) {
+    cx.at_most(node, 0);
+    let mut hmac = AuthHmac::default();
+    cx.read_block(node, "auth_hmac", HMAC_KEYWORDS, &mut hmac);
+    if hmac.secret.is_empty() {
+        cx.report(
+            Severity::Error,
+            Code::MissingValue,
+            &node.keyword.location,
+            "auth_hmac needs a `secret`; block ignored".into(),
+        );
+        return;
+    }
+    vi.auth_hmac = Some(hmac);
+}
 
 fn read_authentication(cx: &mut Cx<'_>, node: &Node, vi: &mut VrrpInstance) {
     cx.at_most(node, 0);
@@ -734,6 +810,24 @@ pub(crate) fn write_vrrp_instance(vi: &VrrpInstance, w: &mut Writer) {
             },
         ]);
         w.value("auth_pass", &auth.auth_pass);
+        w.close();
+    }
+    if let Some(hmac) = &vi.auth_hmac {
+        let defaults = AuthHmac::default();
+        w.open(&["auth_hmac"]);
+        w.value_if("key_id", &hmac.key_id, &defaults.key_id);
+        w.value("secret", &hmac.secret);
+        let mode = match hmac.mode {
+            HmacMode::Enforce => "enforce",
+            HmacMode::Permissive => "permissive",
+            HmacMode::ReceiveOnly => "receive-only",
+        };
+        w.value("mode", mode);
+        w.value_if(
+            "replay_window",
+            &hmac.replay_window,
+            &defaults.replay_window,
+        );
         w.close();
     }
     ipaddr::write_addresses("virtual_ipaddress", &vi.virtual_ipaddress, w);

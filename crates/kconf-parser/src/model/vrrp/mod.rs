@@ -8,8 +8,8 @@ mod tracking;
 
 pub use group::{GarpGroup, SyncGroup};
 pub use instance::{
-    AuthType, Authentication, Ipvlan, IpvlanMode, OldChecksum, State, UnicastPeer, Vmac,
-    VrrpInstance,
+    AuthHmac, AuthType, Authentication, HmacMode, Ipvlan, IpvlanMode, OldChecksum, State,
+    UnicastPeer, Vmac, VrrpInstance,
 };
 pub use script::VrrpScript;
 pub use tracking::{TrackInterface, TrackRef};
