@@ -132,6 +132,11 @@ pub struct InstanceConfig {
     pub check_unicast_src: bool,
     /// VRRPv2 authentication to send and expect.
     pub auth: Auth,
+    /// Accept mode (RFC 5798 §6.1; `accept` / `no_accept`): whether the
+    /// master takes packets addressed to the virtual addresses when it is
+    /// not their owner. The daemon applies it (filter rules installed with
+    /// the addresses); the protocol is the same either way.
+    pub accept: bool,
     /// `lower_prio_no_advert`: as master, do not answer a lower priority
     /// advert with one of our own.
     pub lower_prio_no_advert: bool,
@@ -170,6 +175,7 @@ impl InstanceConfig {
             unicast_peers: Vec::new(),
             check_unicast_src: false,
             auth: Auth::None,
+            accept: true,
             lower_prio_no_advert: false,
             higher_prio_send_advert: false,
             skip_check_adv_addr: false,
