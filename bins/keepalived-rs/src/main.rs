@@ -5,13 +5,15 @@
 //! processes, restarts a child that dies and stops them all on SIGTERM.
 //!
 //! Today it parses its command line, answers `--help`, `--version` and
-//! `--signum`, checks a configuration (`-t`) and prints the effective one
-//! (`-d`); the daemons arrive with their issues.
+//! `--signum`, checks a configuration (`-t`), prints the effective one
+//! (`-d`), and runs vrrpd for the VRRP instances (checkerd and bfdd arrive
+//! with their issues).
 #![forbid(unsafe_code)]
 
 mod cli;
 mod config_test;
 mod security;
+mod supervisor;
 
 use std::process::ExitCode;
 
@@ -43,9 +45,5 @@ fn main() -> ExitCode {
         return ExitCode::from(status);
     }
 
-    eprintln!(
-        "keepalived-rs: running the daemons is not built yet; \
-         only --help, --version and --signum work"
-    );
-    ExitCode::from(2)
+    supervisor::run(&cli)
 }

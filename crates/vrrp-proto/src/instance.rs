@@ -216,16 +216,22 @@ impl Instance {
 
     /// An advert for this instance arrived from `source` with `ttl` (the IP
     /// TTL or hop limit).
-    pub fn handle_advert(&mut self, now: Instant, source: IpAddr, ttl: u8, advert: &AdvertRepr) {
-        if receive::validate(&self.config, source, ttl, advert, &mut self.stats).is_err() {
-            return;
-        }
+    /// Returns why the advert was dropped, if it was (it is counted either way).
+    pub fn handle_advert(
+        &mut self,
+        now: Instant,
+        source: IpAddr,
+        ttl: u8,
+        advert: &AdvertRepr,
+    ) -> Result<(), receive::Drop> {
+        receive::validate(&self.config, source, ttl, advert, &mut self.stats)?;
         self.stats.advert_rcvd += 1;
         match self.state {
             State::Backup => self.backup_receives(now, source, advert),
             State::Master => self.master_receives(now, source, advert),
             State::Init | State::Fault | State::Stop => {}
         }
+        Ok(())
     }
 
     /// RFC 5798 §6.4.2, Backup receiving an ADVERTISEMENT.

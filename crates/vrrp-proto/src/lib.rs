@@ -42,7 +42,7 @@
 //!         routers[i].handle_timeout(now);
 //!         while let Some(transmit) = routers[i].poll_transmit() {
 //!             let source = routers[i].config().primary_address;
-//!             routers[1 - i].handle_advert(now, source, 255, &transmit.advert);
+//!             let _ = routers[1 - i].handle_advert(now, source, 255, &transmit.advert);
 //!         }
 //!     }
 //! }

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use crate::config::HmacMode;
 use crate::instance::Instance;
+use crate::receive::Drop;
 use crate::wire::{self, AdvertRepr, HmacError, Packet, ReplayError, WireError};
 
 /// Why a packet did not reach the state machine.
@@ -18,6 +19,8 @@ pub enum PacketError {
     Hmac(HmacError),
     /// The HMAC sequence was replayed or too old (enforce mode).
     Replay(ReplayError),
+    /// Receive validation dropped it (see [`Drop`]).
+    Dropped(Drop),
 }
 
 impl Instance {
@@ -66,7 +69,7 @@ impl Instance {
                 }
             }
         }
-        self.handle_advert(now, source, ttl, &advert);
-        Ok(())
+        self.handle_advert(now, source, ttl, &advert)
+            .map_err(PacketError::Dropped)
     }
 }

@@ -72,7 +72,11 @@ fn keepalived_adverts_keep_our_backup_in_backup() {
     let mut now = start;
     for _ in 0..10 {
         now += Duration::from_secs(1);
-        ours.handle_packet(now, src, dst, 255, &bytes).unwrap();
+        let dropped = ours.handle_packet(now, src, dst, 255, &bytes);
+        assert_eq!(
+            dropped,
+            Err(PacketError::Dropped(vrrp_proto::Drop::AuthFailure))
+        );
         ours.handle_timeout(now);
     }
     assert_eq!(ours.stats().auth_failure, 10);

@@ -283,7 +283,8 @@ impl Lan {
                 }
                 for i in 0..self.routers[to].instances.len() {
                     if self.routers[to].instances[i].config().vrid == transmit.advert.vrid {
-                        self.routers[to].instances[i].handle_advert(
+                        // Drops are counted in the instance's stats.
+                        let _ = self.routers[to].instances[i].handle_advert(
                             self.now,
                             source,
                             255,

@@ -1,0 +1,158 @@
+//! The supervisor: starts the daemons the configuration needs, restarts a
+//! daemon that dies (unless `-R`), and stops them on SIGTERM/SIGINT.
+
+use std::path::{Path, PathBuf};
+use std::process::{ExitCode, Stdio};
+use std::time::Duration;
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use tokio::process::{Child, Command};
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::cli::Cli;
+
+/// Finds a daemon binary next to our own executable, then on PATH, so a
+/// copied set of binaries works anywhere.
+pub(crate) fn find_daemon(name: &str) -> Option<PathBuf> {
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(name)));
+    if let Some(path) = beside.filter(|p| p.is_file()) {
+        return Some(path);
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+fn daemon_args(cli: &Cli) -> Vec<String> {
+    let mut args = vec![
+        "-f".to_owned(),
+        cli.config.display().to_string(),
+        "--run-dir".to_owned(),
+        cli.run_dir.display().to_string(),
+    ];
+    if let Some(id) = &cli.config_id {
+        args.extend(["-i".to_owned(), id.clone()]);
+    }
+    if cli.log_console {
+        args.push("-l".to_owned());
+    }
+    if cli.log_detail {
+        args.push("-D".to_owned());
+    }
+    args
+}
+
+fn spawn(program: &Path, args: &[String]) -> std::io::Result<Child> {
+    Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+}
+
+/// Runs until told to stop. Returns the process exit status.
+pub(crate) fn run(cli: &Cli) -> ExitCode {
+    let options = kconf_parser::ParseOptions {
+        config_id: cli
+            .config_id
+            .clone()
+            .unwrap_or_else(kconf_parser::short_hostname),
+        ..Default::default()
+    };
+    let parsed = kconf_parser::parse_file(&cli.config, &options);
+    if parsed.verdict() == kconf_parser::Verdict::Fatal {
+        for d in &parsed.diagnostics {
+            eprintln!("{d}");
+        }
+        return ExitCode::from(4);
+    }
+    let wants_vrrp = !parsed.config.vrrp_instances.is_empty() && !cli.check_only;
+    if !wants_vrrp {
+        eprintln!(
+            "keepalived-rs: nothing to run (no vrrp_instance; checkerd and bfdd are not built yet)"
+        );
+        return ExitCode::from(1);
+    }
+    let Some(vrrpd) = find_daemon("vrrpd") else {
+        eprintln!(
+            "keepalived-rs: cannot find the vrrpd binary beside {} or on PATH",
+            std::env::args().next().unwrap_or_default()
+        );
+        return ExitCode::from(1);
+    };
+    if let Err(err) = std::fs::create_dir_all(&cli.run_dir) {
+        eprintln!(
+            "keepalived-rs: cannot create {}: {err}",
+            cli.run_dir.display()
+        );
+        return ExitCode::from(1);
+    }
+    let pid_file = cli
+        .pid_file
+        .clone()
+        .unwrap_or_else(|| cli.run_dir.join("keepalived.pid"));
+    if let Err(err) = std::fs::write(&pid_file, format!("{}\n", std::process::id())) {
+        eprintln!("keepalived-rs: cannot write {}: {err}", pid_file.display());
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("keepalived-rs: cannot start: {err}");
+            return ExitCode::from(1);
+        }
+    };
+    let status = runtime.block_on(supervise(&vrrpd, &daemon_args(cli), cli.dont_respawn));
+    let _ = std::fs::remove_file(&pid_file);
+    status
+}
+
+async fn supervise(vrrpd: &Path, args: &[String], dont_respawn: bool) -> ExitCode {
+    let (Ok(mut terminate), Ok(mut interrupt)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        eprintln!("keepalived-rs: cannot install signal handlers");
+        return ExitCode::from(1);
+    };
+    loop {
+        let mut child = match spawn(vrrpd, args) {
+            Ok(child) => child,
+            Err(err) => {
+                eprintln!("keepalived-rs: cannot start {}: {err}", vrrpd.display());
+                return ExitCode::from(1);
+            }
+        };
+        tokio::select! {
+            status = child.wait() => {
+                eprintln!("keepalived-rs: vrrpd exited ({})", status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string()));
+                if dont_respawn {
+                    return ExitCode::from(1);
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            _ = terminate.recv() => return stop(child).await,
+            _ = interrupt.recv() => return stop(child).await,
+        }
+    }
+}
+
+/// Forwards SIGTERM so the daemon releases its addresses, and waits.
+async fn stop(mut child: Child) -> ExitCode {
+    if let Some(pid) = child.id() {
+        let _ = kill(Pid::from_raw(pid as i32), Signal::SIGTERM);
+    }
+    match tokio::time::timeout(Duration::from_secs(5), child.wait()).await {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(_) => {
+            let _ = child.kill().await;
+            ExitCode::SUCCESS
+        }
+    }
+}

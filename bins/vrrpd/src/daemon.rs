@@ -1,0 +1,185 @@
+//! The event loop: sockets, timers and signals in; vrrp-proto's outputs out
+//! to the network (adverts, gratuitous ARPs) and the kernel (addresses).
+
+use std::io;
+use std::net::IpAddr;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use futures::future::select_all;
+use tokio::signal::unix::{SignalKind, signal};
+use vrrp_proto::wire::{self, Packet};
+use vrrp_proto::{Action, Destinations, Instance, State, Transmit};
+
+use crate::setup::Planned;
+use crate::socket::{GROUP_V4, Received, VrrpSocket};
+
+/// What the state machine's actions do outside the process.
+pub(crate) trait Effects {
+    /// Adds the instance's virtual addresses.
+    async fn install(&mut self, planned: &Planned);
+    /// Removes them.
+    async fn remove(&mut self, planned: &Planned);
+    /// Announces them `count` times.
+    async fn gratuitous(&mut self, planned: &Planned, count: u32);
+}
+
+/// A running instance and where it sends.
+struct Running {
+    instance: Instance,
+    planned: Planned,
+    socket: usize,
+    /// The last HMAC sequence sent.
+    sequence: Option<u64>,
+}
+
+/// Runs the instances until SIGTERM or SIGINT; then they stop cleanly
+/// (a master sends priority 0 and removes its addresses).
+pub(crate) async fn run(
+    planned: Vec<Planned>,
+    sockets: Vec<VrrpSocket>,
+    socket_of: Vec<usize>,
+    effects: &mut impl Effects,
+) -> io::Result<()> {
+    let mut running: Vec<Running> = planned
+        .into_iter()
+        .zip(socket_of)
+        .map(|(planned, socket)| Running {
+            instance: Instance::new(planned.protocol.clone()),
+            planned,
+            socket,
+            sequence: None,
+        })
+        .collect();
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+
+    let now = Instant::now();
+    for r in &mut running {
+        r.instance.handle_startup(now);
+    }
+    drain_all(&mut running, &sockets, effects).await;
+
+    loop {
+        let deadline = running
+            .iter()
+            .filter_map(|r| r.instance.poll_timeout())
+            .min();
+        let sleep = async {
+            match deadline {
+                Some(deadline) => tokio::time::sleep_until(deadline.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        let receive = select_all(sockets.iter().map(|s| Box::pin(s.receive())));
+        tokio::select! {
+            (result, index, _) = receive => match result {
+                Ok(received) => deliver(&mut running, index, received),
+                Err(err) => eprintln!("vrrpd: receive error: {err}"),
+            },
+            () = sleep => {
+                let now = Instant::now();
+                for r in &mut running {
+                    r.instance.handle_timeout(now);
+                }
+            }
+            _ = terminate.recv() => break,
+            _ = interrupt.recv() => break,
+        }
+        drain_all(&mut running, &sockets, effects).await;
+    }
+
+    let now = Instant::now();
+    for r in &mut running {
+        r.instance.handle_shutdown(now);
+    }
+    drain_all(&mut running, &sockets, effects).await;
+    Ok(())
+}
+
+/// Hands a packet to the instance of its VRID on that socket.
+fn deliver(running: &mut [Running], socket: usize, received: Received) {
+    let Some(&vrid) = received.payload.get(1) else {
+        return;
+    };
+    let now = Instant::now();
+    for r in running
+        .iter_mut()
+        .filter(|r| r.socket == socket && r.instance.config().vrid == vrid)
+    {
+        let result = r.instance.handle_packet(
+            now,
+            received.source,
+            received.destination,
+            received.ttl,
+            &received.payload,
+        );
+        if let Err(err) = result {
+            eprintln!(
+                "({}) ignoring advert from {}: {err:?}",
+                r.instance.config().name,
+                received.source
+            );
+        }
+    }
+}
+
+async fn drain_all(running: &mut [Running], sockets: &[VrrpSocket], effects: &mut impl Effects) {
+    for r in running.iter_mut() {
+        while let Some(transmit) = r.instance.poll_transmit() {
+            let Some(socket) = sockets.get(r.socket) else {
+                continue;
+            };
+            send(r, socket, transmit);
+        }
+        while let Some(action) = r.instance.poll_action() {
+            match action {
+                Action::StateChanged { to, .. } => {
+                    // keepalived's wording, which operators grep for.
+                    let name = &r.instance.config().name;
+                    if to == State::Stop {
+                        eprintln!("({name}) Stopped");
+                    } else {
+                        eprintln!("({name}) Entering {} STATE", to.as_str());
+                    }
+                }
+                Action::InstallVirtual => effects.install(&r.planned).await,
+                Action::RemoveVirtual => effects.remove(&r.planned).await,
+                Action::Gratuitous { count } => effects.gratuitous(&r.planned, count).await,
+            }
+        }
+    }
+}
+
+fn send(r: &mut Running, socket: &VrrpSocket, transmit: Transmit) {
+    let destinations: Vec<IpAddr> = match transmit.destinations {
+        Destinations::Multicast => vec![GROUP_V4.into()],
+        Destinations::Unicast(peers) => peers,
+    };
+    let source = socket.source();
+    let checksum = r.instance.config().checksum;
+    for destination in destinations {
+        let mut advert = transmit.advert.clone();
+        if let Some(key) = r.instance.signing_key() {
+            let micros = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_micros() as u64)
+                .unwrap_or(0);
+            let sequence = wire::next_sequence(r.sequence, micros);
+            r.sequence = Some(sequence);
+            wire::sign(&mut advert, key, sequence, source, destination);
+        }
+        let mut buffer = vec![0u8; advert.buffer_len()];
+        advert.emit(
+            &mut Packet::new_unchecked(&mut buffer[..]),
+            source,
+            destination,
+            checksum,
+        );
+        if let Err(err) = socket.send(destination, &buffer) {
+            eprintln!(
+                "({}) cannot send advert to {destination}: {err}",
+                r.instance.config().name
+            );
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! From keepalived.conf's model to the protocol library's instance
+//! configuration, with keepalived's rules for what inherits from
+//! `global_defs`.
+
+use std::net::IpAddr;
+
+use kconf_parser::model::Config;
+use kconf_parser::model::ipaddr::IpAddress;
+use kconf_parser::model::vrrp::{
+    AuthType, HmacMode as ConfHmacMode, State as ConfState, VrrpInstance,
+};
+use vrrp_proto::wire::{Auth, HmacKey, Version};
+use vrrp_proto::{GarpConfig, HmacConfig, HmacMode, InstanceConfig, Peer};
+
+/// One instance ready to run: the protocol configuration and what the
+/// daemon needs around it.
+#[derive(Debug, Clone)]
+pub(crate) struct Planned {
+    /// The protocol configuration.
+    pub(crate) protocol: InstanceConfig,
+    /// The interface adverts go out on.
+    pub(crate) interface: String,
+    /// `virtual_ipaddress` and `virtual_ipaddress_excluded`, with their options.
+    pub(crate) addresses: Vec<IpAddress>,
+}
+
+/// Plans every instance it can run; the others come back as messages.
+/// `primary` finds an interface's primary address of a family.
+pub(crate) fn plan(
+    config: &Config,
+    primary: impl Fn(&str, bool) -> Option<IpAddr>,
+) -> (Vec<Planned>, Vec<String>) {
+    let mut planned = Vec::new();
+    let mut problems = Vec::new();
+    for vi in &config.vrrp_instances {
+        match plan_one(config, vi, &primary) {
+            Ok(p) => planned.push(p),
+            Err(message) => problems.push(format!(
+                "({}) {message}; instance not started",
+                vi.name.value
+            )),
+        }
+    }
+    (planned, problems)
+}
+
+fn plan_one(
+    config: &Config,
+    vi: &VrrpInstance,
+    primary: &impl Fn(&str, bool) -> Option<IpAddr>,
+) -> Result<Planned, String> {
+    let global = &config.global;
+    let defaults = &global.vrrp;
+    let vrid = vi.virtual_router_id.ok_or("no virtual_router_id")?;
+    let interface = vi
+        .interface
+        .as_ref()
+        .map(|i| i.value.clone())
+        .ok_or("no interface")?;
+    let ipv6 = vi.native_ipv6
+        || vi
+            .virtual_ipaddress
+            .first()
+            .is_some_and(|a| a.address.is_ipv6());
+    let source = vi
+        .unicast_src_ip
+        .or(vi.mcast_src_ip)
+        .or_else(|| primary(&interface, ipv6));
+    let source = source.ok_or_else(|| {
+        format!(
+            "interface {interface} has no {} address",
+            if ipv6 { "IPv6" } else { "IPv4" }
+        )
+    })?;
+
+    let mut protocol = InstanceConfig::new(&vi.name.value, vrid, source);
+    protocol.version = match (ipv6, vi.version.unwrap_or(global.vrrp_version)) {
+        (true, _) | (_, 3) => Version::V3,
+        _ => Version::V2,
+    };
+    protocol.priority = vi.priority;
+    protocol.advert_int = vi.advert_int;
+    protocol.start_as_master = vi.state == ConfState::Master;
+    protocol.preempt = !vi.nopreempt;
+    protocol.preempt_delay = vi.preempt_delay;
+    protocol.down_timer_adverts = vi.down_timer_adverts;
+    protocol.virtual_addresses = vi.virtual_ipaddress.iter().map(|a| a.address).collect();
+    protocol.unicast_peers = vi
+        .unicast_peer
+        .iter()
+        .map(|peer| Peer {
+            address: peer.address,
+            // keepalived checks a unicast peer's TTL only when a window is set.
+            min_ttl: peer.min_ttl.unwrap_or(0),
+            max_ttl: peer.max_ttl.unwrap_or(255),
+        })
+        .collect();
+    protocol.check_unicast_src = vi.check_unicast_src
+        || defaults.check_unicast_src
+        || vi
+            .unicast_peer
+            .iter()
+            .any(|p| p.min_ttl.is_some() || p.max_ttl.is_some());
+    protocol.auth = match &vi.authentication {
+        Some(auth) if protocol.version == Version::V2 => match auth.auth_type {
+            AuthType::Pass => Auth::simple(auth.auth_pass.as_bytes()),
+            AuthType::Ah => Auth::Ah,
+        },
+        _ => Auth::None,
+    };
+    let strict = vi.strict_mode.unwrap_or(global.vrrp_strict);
+    protocol.accept = vi.accept.unwrap_or(!strict);
+    protocol.lower_prio_no_advert = vi
+        .lower_prio_no_advert
+        .or(defaults.lower_prio_no_advert)
+        .unwrap_or(false);
+    protocol.higher_prio_send_advert = vi
+        .higher_prio_send_advert
+        .unwrap_or(defaults.higher_prio_send_advert);
+    protocol.skip_check_adv_addr = vi
+        .skip_check_adv_addr
+        .unwrap_or(defaults.skip_check_adv_addr);
+    protocol.garp = GarpConfig {
+        master_delay: vi.garp_master_delay.unwrap_or(defaults.garp_master_delay),
+        master_repeat: vi.garp_master_repeat.unwrap_or(defaults.garp_master_repeat),
+        master_refresh: vi
+            .garp_master_refresh
+            .unwrap_or(defaults.garp_master_refresh),
+        master_refresh_repeat: vi
+            .garp_master_refresh_repeat
+            .unwrap_or(defaults.garp_master_refresh_repeat),
+        lower_prio_delay: vi
+            .garp_lower_prio_delay
+            .or(defaults.garp_lower_prio_delay)
+            .unwrap_or_default(),
+        lower_prio_repeat: vi
+            .garp_lower_prio_repeat
+            .or(defaults.garp_lower_prio_repeat)
+            .unwrap_or(0),
+    };
+    protocol.hmac = vi.auth_hmac.as_ref().map(|h| HmacConfig {
+        key: HmacKey::new(h.key_id, h.secret.as_bytes()),
+        mode: match h.mode {
+            ConfHmacMode::Enforce => HmacMode::Enforce,
+            ConfHmacMode::Permissive => HmacMode::Permissive,
+            ConfHmacMode::ReceiveOnly => HmacMode::ReceiveOnly,
+        },
+        replay_window: h.replay_window,
+    });
+    let addresses = vi
+        .virtual_ipaddress
+        .iter()
+        .chain(&vi.virtual_ipaddress_excluded)
+        .cloned()
+        .collect();
+    Ok(Planned {
+        protocol,
+        interface,
+        addresses,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn plan_text(text: &str) -> (Vec<Planned>, Vec<String>) {
+        let parsed = kconf_parser::parse_str(text, &kconf_parser::ParseOptions::default());
+        plan(&parsed.config, |name, ipv6| {
+            (name == "eth0" && !ipv6).then(|| "192.0.2.1".parse().unwrap())
+        })
+    }
+
+    #[test]
+    fn keepalived_inheritance_rules() {
+        let (planned, problems) = plan_text(
+            "global_defs {\n vrrp_garp_master_repeat 3\n vrrp_version 3\n}\n\
+             vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n priority 150\n advert_int 0.5\n nopreempt\n\
+             unicast_peer {\n  192.0.2.2 min_ttl 250\n }\n virtual_ipaddress {\n  192.0.2.100/24 label eth0:1\n }\n}\n",
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let p = &planned[0];
+        assert_eq!(p.interface, "eth0");
+        assert_eq!(p.protocol.version, Version::V3);
+        assert_eq!((p.protocol.vrid, p.protocol.priority), (51, 150));
+        assert_eq!(p.protocol.advert_int, Duration::from_millis(500));
+        assert!(!p.protocol.preempt);
+        assert_eq!(p.protocol.garp.master_repeat, 3);
+        assert_eq!(
+            p.protocol.primary_address,
+            "192.0.2.1".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(p.protocol.unicast_peers[0].min_ttl, 250);
+        assert!(p.protocol.check_unicast_src);
+        assert_eq!(p.addresses[0].label.as_deref(), Some("eth0:1"));
+    }
+
+    #[test]
+    fn what_cannot_run_is_reported() {
+        let (planned, problems) =
+            plan_text("vrrp_instance V {\n interface eth9\n virtual_router_id 5\n}\n");
+        assert!(planned.is_empty());
+        assert!(
+            problems[0].contains("eth9 has no IPv4 address"),
+            "{problems:?}"
+        );
+    }
+}

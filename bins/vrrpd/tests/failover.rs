@@ -1,0 +1,190 @@
+//! vrrpd on real interfaces in the lab: an election, failover after a
+//! crash (within Master_Down) and after a clean stop (within Skew), and
+//! interoperation with the real keepalived 2.2.7 in the same VRID.
+
+// Test code: a failed step should panic with its error.
+#![allow(clippy::unwrap_used)]
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use netlab::peers::keepalived::{self, Keepalived, VrrpInstance};
+use netlab::{Host, Lab, Process};
+
+const VIP: &str = "10.0.0.100";
+
+fn config(priority: u8) -> String {
+    let mut instance = VrrpInstance::new("VI_1", "eth0", 51, priority).vip(&format!("{VIP}/24"));
+    instance.auth_pass = Some("secret".into());
+    keepalived::config("lab", &[instance])
+}
+
+/// Starts vrrpd on `host`; `label` names its log (a restarted daemon gets
+/// a log of its own).
+fn vrrpd(host: &Host, label: &str, config: &str) -> Process {
+    let path = host.write_file(&format!("{label}.conf"), config).unwrap();
+    let run_dir = host.path("run");
+    host.spawn(
+        label,
+        &[
+            env!("CARGO_BIN_EXE_vrrpd"),
+            "-l",
+            "-f",
+            path.to_str().unwrap(),
+            "--run-dir",
+            run_dir.to_str().unwrap(),
+        ],
+    )
+    .unwrap()
+}
+
+fn vip() -> IpAddr {
+    VIP.parse().unwrap()
+}
+
+fn holds(host: &Host) -> bool {
+    host.has_address(vip()).unwrap()
+}
+
+fn wait_master(process: &mut Process, mark: usize, timeout: Duration) -> Duration {
+    process
+        .wait_for_log_after(mark, "(VI_1) Entering MASTER STATE", timeout)
+        .unwrap()
+}
+
+/// Fields drop in order: the hosts, then the segment, then the lab.
+struct Pair {
+    a: Host,
+    b: Host,
+    _lan: netlab::Segment,
+    _lab: Lab,
+}
+
+fn pair(test: &str, programs: &[&str]) -> Option<Pair> {
+    let lab = Lab::for_test(test, programs)?;
+    let lan = lab.segment("lan").unwrap();
+    let a = lab.host("a").unwrap();
+    let b = lab.host("b").unwrap();
+    lan.attach(&a, "eth0", &["10.0.0.1/24"]).unwrap();
+    lan.attach(&b, "eth0", &["10.0.0.2/24"]).unwrap();
+    Some(Pair {
+        a,
+        b,
+        _lan: lan,
+        _lab: lab,
+    })
+}
+
+#[test]
+fn our_pair_elects_fails_over_and_preempts() {
+    let Some(p) = pair("vrrpd-pair", &[]) else {
+        return;
+    };
+    let mut high = vrrpd(&p.a, "vrrpd-1", &config(150));
+    let mut low = vrrpd(&p.b, "vrrpd-2", &config(100));
+    wait_master(&mut high, 0, Duration::from_secs(10));
+    low.wait_for_log("(VI_1) Entering BACKUP STATE", Duration::from_secs(10))
+        .unwrap();
+    netlab::wait_until("the master to hold the VIP", Duration::from_secs(3), || {
+        Ok(holds(&p.a))
+    })
+    .unwrap();
+    assert!(!holds(&p.b), "the backup must not hold the VIP");
+
+    // A crash: the backup takes over within Master_Down_Interval
+    // (3 + (256-100)/256 s for VRRPv2 priority 100), plus scheduling slack.
+    let mark = low.log_mark();
+    high.kill().unwrap();
+    let took = wait_master(&mut low, mark, Duration::from_secs(10));
+    eprintln!("takeover after SIGKILL: {took:?}");
+    assert!(took <= Duration::from_millis(3_609 + 500), "{took:?}");
+    netlab::wait_until("the backup to hold the VIP", Duration::from_secs(3), || {
+        Ok(holds(&p.b))
+    })
+    .unwrap();
+
+    // The higher priority comes back and preempts.
+    // (A crashed vrrpd left its VIP; the new one re-adds it idempotently.)
+    let mut high = vrrpd(&p.a, "vrrpd-3", &config(150));
+    wait_master(&mut high, 0, Duration::from_secs(10));
+    netlab::wait_until(
+        "the old backup to release the VIP",
+        Duration::from_secs(5),
+        || Ok(!holds(&p.b)),
+    )
+    .unwrap();
+
+    // A clean stop hands over after Skew_Time (0.61 s), not Master_Down.
+    let mark = low.log_mark();
+    let stopped = std::time::Instant::now();
+    high.signal(nix::sys::signal::Signal::SIGTERM).unwrap();
+    wait_master(&mut low, mark, Duration::from_secs(10));
+    let took = stopped.elapsed();
+    eprintln!("takeover after SIGTERM: {took:?}");
+    assert!(took <= Duration::from_millis(609 + 500), "{took:?}");
+    high.terminate(Duration::from_secs(5)).unwrap();
+    assert!(!holds(&p.a), "a stopped master releases the VIP");
+}
+
+#[test]
+fn interoperates_with_keepalived() {
+    let Some(p) = pair("vrrpd-keepalived", &["keepalived"]) else {
+        return;
+    };
+    // keepalived is the backup; ours wins with the higher priority.
+    let mut ka = Keepalived::start(&p.b, &config(100)).unwrap();
+    let mut ours = vrrpd(&p.a, "vrrpd-4", &config(150));
+    wait_master(&mut ours, 0, Duration::from_secs(10));
+    ka.wait_for_state(0, "VI_1", "BACKUP", Duration::from_secs(10))
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    let log = ka.process().log();
+    assert!(
+        !log.contains("Entering MASTER STATE"),
+        "keepalived must stay backup:\n{log}"
+    );
+    for complaint in [
+        "bad checksum",
+        "invalid",
+        "ip address associated",
+        "wrong",
+        "mismatch",
+    ] {
+        assert!(
+            !log.to_lowercase().contains(complaint),
+            "keepalived complains ({complaint}) about our adverts:\n{log}"
+        );
+    }
+
+    // Ours dies: keepalived takes over.
+    let mark = ka.process().log_mark();
+    ours.kill().unwrap();
+    ka.wait_for_state(mark, "VI_1", "MASTER", Duration::from_secs(10))
+        .unwrap();
+    netlab::wait_until("keepalived to hold the VIP", Duration::from_secs(3), || {
+        Ok(holds(&p.b))
+    })
+    .unwrap();
+
+    // Ours comes back below keepalived's priority and stays backup...
+    let mut ours = vrrpd(&p.a, "vrrpd-5", &config(50));
+    ours.wait_for_log("(VI_1) Entering BACKUP STATE", Duration::from_secs(10))
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(5));
+    assert!(
+        !ours.log().contains("Entering MASTER STATE"),
+        "{}",
+        ours.log()
+    );
+    // ...and takes over when keepalived stops (priority 0 from keepalived).
+    let mark = ours.log_mark();
+    let stopped = std::time::Instant::now();
+    ka.process()
+        .signal(nix::sys::signal::Signal::SIGTERM)
+        .unwrap();
+    wait_master(&mut ours, mark, Duration::from_secs(10));
+    let took = stopped.elapsed();
+    eprintln!("takeover from keepalived after SIGTERM: {took:?}");
+    // Skew for priority 50 is (256-50)/256 s = 0.80 s, far below Master_Down.
+    assert!(took <= Duration::from_millis(805 + 500), "{took:?}");
+}
