@@ -32,7 +32,19 @@ pub(crate) fn plan(
 ) -> (Vec<Planned>, Vec<String>) {
     let mut planned = Vec::new();
     let mut problems = Vec::new();
+    for group in &config.sync_groups {
+        problems.push(format!(
+            "vrrp_sync_group {}: sync groups are not run by this build yet; its instances run on their own",
+            group.name.value
+        ));
+    }
     for vi in &config.vrrp_instances {
+        for missing in unsupported(vi) {
+            problems.push(format!(
+                "({}) {missing} is not supported by this build yet and is ignored",
+                vi.name.value
+            ));
+        }
         match plan_one(config, vi, &primary) {
             Ok(p) => planned.push(p),
             Err(message) => problems.push(format!(
@@ -42,6 +54,34 @@ pub(crate) fn plan(
         }
     }
     (planned, problems)
+}
+
+/// Keywords the protocol library handles but this daemon does not wire up
+/// yet; each is reported so that nobody relies on it unknowingly.
+fn unsupported(vi: &VrrpInstance) -> Vec<&'static str> {
+    let checks: [(&'static str, bool); 9] = [
+        ("track_script", !vi.track_script.is_empty()),
+        ("track_interface", !vi.track_interface.is_empty()),
+        ("track_file", !vi.track_file.is_empty()),
+        ("track_process", !vi.track_process.is_empty()),
+        ("track_bfd", !vi.track_bfd.is_empty()),
+        (
+            "notify scripts",
+            vi.notify.is_some()
+                || vi.notify_master.is_some()
+                || vi.notify_backup.is_some()
+                || vi.notify_fault.is_some()
+                || vi.notify_stop.is_some(),
+        ),
+        ("use_vmac", vi.use_vmac.is_some() || vi.use_vmac_addr),
+        ("virtual_routes", !vi.virtual_routes.is_empty()),
+        ("virtual_rules", !vi.virtual_rules.is_empty()),
+    ];
+    checks
+        .into_iter()
+        .filter(|(_, used)| *used)
+        .map(|(name, _)| name)
+        .collect()
 }
 
 fn plan_one(
@@ -195,6 +235,26 @@ mod tests {
         assert_eq!(p.protocol.unicast_peers[0].min_ttl, 250);
         assert!(p.protocol.check_unicast_src);
         assert_eq!(p.addresses[0].label.as_deref(), Some("eth0:1"));
+    }
+
+    #[test]
+    fn unsupported_keywords_are_reported_not_ignored_silently() {
+        let (planned, problems) = plan_text(
+            "vrrp_script chk {\n script /bin/true\n}\nvrrp_instance V {\n interface eth0\n virtual_router_id 5\n track_script {\n  chk\n }\n notify_master /bin/true\n}\n",
+        );
+        assert_eq!(planned.len(), 1);
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("track_script is not supported")),
+            "{problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("notify scripts is not supported")),
+            "{problems:?}"
+        );
     }
 
     #[test]
