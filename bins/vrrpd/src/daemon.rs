@@ -50,6 +50,10 @@ pub(crate) async fn run(
             sequence: None,
         })
         .collect();
+    if sockets.is_empty() {
+        // select_all below needs at least one socket.
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "no VRRP socket to listen on"));
+    }
     let mut terminate = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
 
