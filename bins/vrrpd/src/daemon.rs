@@ -5,11 +5,13 @@ use std::io;
 use std::net::IpAddr;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use futures::StreamExt;
 use futures::future::select_all;
 use tokio::signal::unix::{SignalKind, signal};
 use vrrp_proto::wire::{self, Packet};
 use vrrp_proto::{Action, Destinations, Instance, State, Transmit};
 
+use crate::netlink::{Event, Events};
 use crate::setup::Planned;
 use crate::socket::{GROUP_V4, Received, VrrpSocket};
 
@@ -21,6 +23,8 @@ pub(crate) trait Effects {
     async fn remove(&mut self, planned: &Planned);
     /// Announces them `count` times.
     async fn gratuitous(&mut self, planned: &Planned, count: u32);
+    /// Whether the link is up now (after lost events); `None` if unknown.
+    async fn link_up(&mut self, index: u32) -> Option<bool>;
 }
 
 /// A running instance and where it sends.
@@ -28,6 +32,8 @@ struct Running {
     instance: Instance,
     planned: Planned,
     socket: usize,
+    /// The index of the instance's interface.
+    ifindex: u32,
     /// The last HMAC sequence sent.
     sequence: Option<u64>,
 }
@@ -37,22 +43,27 @@ struct Running {
 pub(crate) async fn run(
     planned: Vec<Planned>,
     sockets: Vec<VrrpSocket>,
-    socket_of: Vec<usize>,
+    socket_of: Vec<(usize, u32)>,
+    mut events: Events,
     effects: &mut impl Effects,
 ) -> io::Result<()> {
     let mut running: Vec<Running> = planned
         .into_iter()
         .zip(socket_of)
-        .map(|(planned, socket)| Running {
+        .map(|(planned, (socket, ifindex))| Running {
             instance: Instance::new(planned.protocol.clone()),
             planned,
             socket,
+            ifindex,
             sequence: None,
         })
         .collect();
     if sockets.is_empty() {
         // select_all below needs at least one socket.
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "no VRRP socket to listen on"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "no VRRP socket to listen on",
+        ));
     }
     let mut terminate = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
@@ -86,6 +97,10 @@ pub(crate) async fn run(
                     r.instance.handle_timeout(now);
                 }
             }
+            event = events.next() => match event {
+                Some(event) => on_event(&mut running, event, effects).await,
+                None => eprintln!("vrrpd: the netlink event socket closed; link changes are no longer seen"),
+            },
             _ = terminate.recv() => break,
             _ = interrupt.recv() => break,
         }
@@ -98,6 +113,46 @@ pub(crate) async fn run(
     }
     drain_all(&mut running, &sockets, effects).await;
     Ok(())
+}
+
+/// A link or address change: the instance's interface going down faults
+/// it, coming up recovers it; a virtual address removed by someone else
+/// while master is put back (keepalived does both).
+async fn on_event(running: &mut [Running], event: Event, effects: &mut impl Effects) {
+    let now = Instant::now();
+    match event {
+        Event::Link(link) => {
+            for r in running.iter_mut().filter(|r| r.ifindex == link.index) {
+                r.instance.handle_interface(now, link.up && !link.deleted);
+            }
+        }
+        Event::Address(address) if !address.added => {
+            for r in running.iter_mut() {
+                let ours = r
+                    .planned
+                    .addresses
+                    .iter()
+                    .any(|a| a.address == address.address);
+                if ours && r.instance.state() == State::Master {
+                    eprintln!(
+                        "({}) virtual address {} was removed; restoring it",
+                        r.instance.config().name,
+                        address.address
+                    );
+                    effects.install(&r.planned).await;
+                }
+            }
+        }
+        Event::Address(_) => {}
+        Event::Overrun => {
+            // Events were lost: read the links' state again.
+            for r in running.iter_mut() {
+                if let Some(up) = effects.link_up(r.ifindex).await {
+                    r.instance.handle_interface(now, up);
+                }
+            }
+        }
+    }
 }
 
 /// Hands a packet to the instance of its VRID on that socket.

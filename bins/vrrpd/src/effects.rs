@@ -93,6 +93,10 @@ impl Effects for Host {
         }
     }
 
+    async fn link_up(&mut self, index: u32) -> Option<bool> {
+        self.netlink.link_is_up(index).await.ok()
+    }
+
     async fn gratuitous(&mut self, planned: &Planned, count: u32) {
         for address in &planned.addresses {
             let interface = Self::interface_of(planned, address).to_owned();

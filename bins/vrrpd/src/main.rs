@@ -148,19 +148,19 @@ async fn serve(planned: Vec<setup::Planned>) -> Result<(), String> {
     let mut socket_of = Vec::new();
     for p in &planned {
         let key = (p.interface.clone(), p.protocol.primary_address);
+        let ifindex = netlink
+            .link_index(&p.interface)
+            .await
+            .map_err(|e| format!("({}) {e}", p.protocol.name))?
+            .ok_or_else(|| {
+                format!(
+                    "({}) interface {} does not exist",
+                    p.protocol.name, p.interface
+                )
+            })?;
         let socket = match index_of.get(&key) {
             Some(&i) => i,
             None => {
-                let ifindex = netlink
-                    .link_index(&p.interface)
-                    .await
-                    .map_err(|e| format!("({}) {e}", p.protocol.name))?
-                    .ok_or_else(|| {
-                        format!(
-                            "({}) interface {} does not exist",
-                            p.protocol.name, p.interface
-                        )
-                    })?;
                 let IpAddr::V4(source) = p.protocol.primary_address else {
                     return Err(format!("({}) not an IPv4 instance", p.protocol.name));
                 };
@@ -176,10 +176,14 @@ async fn serve(planned: Vec<setup::Planned>) -> Result<(), String> {
                 sockets.len() - 1
             }
         };
-        socket_of.push(socket);
+        socket_of.push((socket, ifindex));
     }
+    let events = netlink
+        .watch()
+        .await
+        .map_err(|e| format!("netlink events: {e}"))?;
     let mut host = effects::Host::new(netlink);
-    daemon::run(planned, sockets, socket_of, &mut host)
+    daemon::run(planned, sockets, socket_of, events, &mut host)
         .await
         .map_err(|e| e.to_string())
 }

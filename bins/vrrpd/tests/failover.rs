@@ -188,3 +188,43 @@ fn interoperates_with_keepalived() {
     // Skew for priority 50 is (256-50)/256 s = 0.80 s, far below Master_Down.
     assert!(took <= Duration::from_millis(805 + 500), "{took:?}");
 }
+
+#[test]
+fn link_down_faults_and_removed_vips_come_back() {
+    let Some(p) = pair("vrrpd-link", &[]) else {
+        return;
+    };
+    let mut high = vrrpd(&p.a, "vrrpd-1", &config(150));
+    let mut low = vrrpd(&p.b, "vrrpd-2", &config(100));
+    wait_master(&mut high, 0, Duration::from_secs(10));
+    netlab::wait_until("the master to hold the VIP", Duration::from_secs(3), || {
+        Ok(holds(&p.a))
+    })
+    .unwrap();
+
+    // Someone deletes the VIP on the master: it is put back.
+    p.a.run(&["ip", "addr", "del", &format!("{VIP}/24"), "dev", "eth0"])
+        .unwrap();
+    netlab::wait_until("the VIP to be restored", Duration::from_secs(3), || {
+        Ok(holds(&p.a))
+    })
+    .unwrap();
+    assert!(
+        high.log().contains("was removed; restoring it"),
+        "{}",
+        high.log()
+    );
+
+    // The master's interface goes down: it faults and the backup takes over.
+    let mark = low.log_mark();
+    p.a.set_link("eth0", false).unwrap();
+    high.wait_for_log("(VI_1) Entering FAULT STATE", Duration::from_secs(5))
+        .unwrap();
+    wait_master(&mut low, mark, Duration::from_secs(10));
+    // Back up: Backup first, then it preempts.
+    let mark = high.log_mark();
+    p.a.set_link("eth0", true).unwrap();
+    high.wait_for_log_after(mark, "(VI_1) Entering BACKUP STATE", Duration::from_secs(5))
+        .unwrap();
+    wait_master(&mut high, mark, Duration::from_secs(10));
+}
