@@ -34,6 +34,8 @@ struct Running {
     socket: usize,
     /// The index of the instance's interface.
     ifindex: u32,
+    /// The index of each tracked interface (`None`: it does not exist).
+    tracked: Vec<Option<u32>>,
     /// The last HMAC sequence sent.
     sequence: Option<u64>,
 }
@@ -43,18 +45,19 @@ struct Running {
 pub(crate) async fn run(
     planned: Vec<Planned>,
     sockets: Vec<VrrpSocket>,
-    socket_of: Vec<(usize, u32)>,
+    socket_of: Vec<(usize, u32, Vec<Option<u32>>)>,
     mut events: Events,
     effects: &mut impl Effects,
 ) -> io::Result<()> {
     let mut running: Vec<Running> = planned
         .into_iter()
         .zip(socket_of)
-        .map(|(planned, (socket, ifindex))| Running {
+        .map(|(planned, (socket, ifindex, tracked))| Running {
             instance: Instance::new(planned.protocol.clone()),
             planned,
             socket,
             ifindex,
+            tracked,
             sequence: None,
         })
         .collect();
@@ -70,6 +73,14 @@ pub(crate) async fn run(
 
     let now = Instant::now();
     for r in &mut running {
+        // Tracked interfaces that are down (or missing) count from the start.
+        for (tracker, index) in r.tracked.clone().into_iter().enumerate() {
+            let up = match index {
+                Some(index) => effects.link_up(index).await.unwrap_or(false),
+                None => false,
+            };
+            r.instance.handle_tracker(now, tracker, up);
+        }
         r.instance.handle_startup(now);
     }
     drain_all(&mut running, &sockets, effects).await;
@@ -122,8 +133,21 @@ async fn on_event(running: &mut [Running], event: Event, effects: &mut impl Effe
     let now = Instant::now();
     match event {
         Event::Link(link) => {
-            for r in running.iter_mut().filter(|r| r.ifindex == link.index) {
-                r.instance.handle_interface(now, link.up && !link.deleted);
+            let up = link.up && !link.deleted;
+            for r in running.iter_mut() {
+                if r.ifindex == link.index {
+                    r.instance.handle_interface(now, up);
+                }
+                let trackers: Vec<usize> = r
+                    .tracked
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, i)| **i == Some(link.index))
+                    .map(|(t, _)| t)
+                    .collect();
+                for tracker in trackers {
+                    r.instance.handle_tracker(now, tracker, up);
+                }
             }
         }
         Event::Address(address) if !address.added => {
@@ -149,6 +173,12 @@ async fn on_event(running: &mut [Running], event: Event, effects: &mut impl Effe
             for r in running.iter_mut() {
                 if let Some(up) = effects.link_up(r.ifindex).await {
                     r.instance.handle_interface(now, up);
+                }
+                for (tracker, index) in r.tracked.clone().into_iter().enumerate() {
+                    let Some(index) = index else { continue };
+                    if let Some(up) = effects.link_up(index).await {
+                        r.instance.handle_tracker(now, tracker, up);
+                    }
                 }
             }
         }

@@ -176,7 +176,11 @@ async fn serve(planned: Vec<setup::Planned>) -> Result<(), String> {
                 sockets.len() - 1
             }
         };
-        socket_of.push((socket, ifindex));
+        let mut tracked = Vec::new();
+        for name in &p.tracked_interfaces {
+            tracked.push(netlink.link_index(name).await.ok().flatten());
+        }
+        socket_of.push((socket, ifindex, tracked));
     }
     let events = netlink
         .watch()

@@ -10,7 +10,7 @@ use kconf_parser::model::vrrp::{
     AuthType, HmacMode as ConfHmacMode, State as ConfState, VrrpInstance,
 };
 use vrrp_proto::wire::{Auth, HmacKey, Version};
-use vrrp_proto::{GarpConfig, HmacConfig, HmacMode, InstanceConfig, Peer};
+use vrrp_proto::{GarpConfig, HmacConfig, HmacMode, InstanceConfig, Peer, TrackerConfig};
 
 /// One instance ready to run: the protocol configuration and what the
 /// daemon needs around it.
@@ -22,6 +22,9 @@ pub(crate) struct Planned {
     pub(crate) interface: String,
     /// `virtual_ipaddress` and `virtual_ipaddress_excluded`, with their options.
     pub(crate) addresses: Vec<IpAddress>,
+    /// The interface behind each of `protocol.trackers`, in order
+    /// (`track_interface`).
+    pub(crate) tracked_interfaces: Vec<String>,
 }
 
 /// Plans every instance it can run; the others come back as messages.
@@ -59,9 +62,8 @@ pub(crate) fn plan(
 /// Keywords the protocol library handles but this daemon does not wire up
 /// yet; each is reported so that nobody relies on it unknowingly.
 fn unsupported(vi: &VrrpInstance) -> Vec<&'static str> {
-    let checks: [(&'static str, bool); 9] = [
+    let checks: [(&'static str, bool); 8] = [
         ("track_script", !vi.track_script.is_empty()),
-        ("track_interface", !vi.track_interface.is_empty()),
         ("track_file", !vi.track_file.is_empty()),
         ("track_process", !vi.track_process.is_empty()),
         ("track_bfd", !vi.track_bfd.is_empty()),
@@ -187,6 +189,20 @@ fn plan_one(
         },
         replay_window: h.replay_window,
     });
+    // track_interface: weight 0 (the default) faults the instance while the
+    // interface is down; keepalived ignores tracking its own interface.
+    let mut tracked_interfaces = Vec::new();
+    for track in vi
+        .track_interface
+        .iter()
+        .filter(|t| t.name.value != interface)
+    {
+        protocol.trackers.push(TrackerConfig {
+            weight: track.weight.unwrap_or(0),
+            reverse: track.reverse,
+        });
+        tracked_interfaces.push(track.name.value.clone());
+    }
     let addresses = vi
         .virtual_ipaddress
         .iter()
@@ -197,6 +213,7 @@ fn plan_one(
         protocol,
         interface,
         addresses,
+        tracked_interfaces,
     })
 }
 

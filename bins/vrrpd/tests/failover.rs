@@ -228,3 +228,42 @@ fn link_down_faults_and_removed_vips_come_back() {
         .unwrap();
     wait_master(&mut high, mark, Duration::from_secs(10));
 }
+
+#[test]
+fn a_tracked_interface_faults_the_instance() {
+    let Some(lab) = Lab::for_test("vrrpd-track-interface", &[]) else {
+        return;
+    };
+    let lan = lab.segment("lan").unwrap();
+    let uplink = lab.segment("uplink").unwrap();
+    let (a, b) = (lab.host("a").unwrap(), lab.host("b").unwrap());
+    lan.attach(&a, "eth0", &["10.0.0.1/24"]).unwrap();
+    lan.attach(&b, "eth0", &["10.0.0.2/24"]).unwrap();
+    let a_uplink = uplink.attach(&a, "eth1", &["192.0.2.1/24"]).unwrap();
+    let tracked = |priority: u8| {
+        let mut instance =
+            VrrpInstance::new("VI_1", "eth0", 51, priority).vip(&format!("{VIP}/24"));
+        instance.extra = vec!["track_interface {\n        eth1\n    }".into()];
+        keepalived::config("lab", &[instance])
+    };
+    let mut high = vrrpd(&a, "vrrpd-1", &tracked(150));
+    let mut low = vrrpd(&b, "vrrpd-2", &config(100));
+    wait_master(&mut high, 0, Duration::from_secs(10));
+    assert!(!high.log().contains("not supported"), "{}", high.log());
+
+    // The uplink loses its carrier: the master faults, the backup takes over.
+    let mark = low.log_mark();
+    uplink.set_port_up(&a_uplink, false).unwrap();
+    high.wait_for_log("(VI_1) Entering FAULT STATE", Duration::from_secs(5))
+        .unwrap();
+    wait_master(&mut low, mark, Duration::from_secs(10));
+    netlab::wait_until("the VIP to move", Duration::from_secs(3), || {
+        Ok(holds(&b) && !holds(&a))
+    })
+    .unwrap();
+
+    // It comes back: the higher priority preempts again.
+    let mark = high.log_mark();
+    uplink.set_port_up(&a_uplink, true).unwrap();
+    wait_master(&mut high, mark, Duration::from_secs(10));
+}
