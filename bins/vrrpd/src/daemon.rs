@@ -230,6 +230,10 @@ async fn drain_all(running: &mut [Running], sockets: &[VrrpSocket], effects: &mu
                     } else {
                         eprintln!("({name}) Entering {} STATE", to.as_str());
                     }
+                    let priority = r.instance.effective_priority();
+                    for command in r.planned.notify.commands(name, to, priority) {
+                        crate::notify::spawn(name, &command);
+                    }
                 }
                 Action::InstallVirtual => effects.install(&r.planned).await,
                 Action::RemoveVirtual => effects.remove(&r.planned).await,

@@ -23,6 +23,7 @@ mod garp;
     reason = "link/address watching (fault on link down, restoring a removed VIP) is the next slice"
 )]
 mod netlink;
+mod notify;
 mod setup;
 mod socket;
 

@@ -25,6 +25,8 @@ pub(crate) struct Planned {
     /// The interface behind each of `protocol.trackers`, in order
     /// (`track_interface`).
     pub(crate) tracked_interfaces: Vec<String>,
+    /// Notify scripts.
+    pub(crate) notify: crate::notify::Notify,
 }
 
 /// Plans every instance it can run; the others come back as messages.
@@ -62,19 +64,11 @@ pub(crate) fn plan(
 /// Keywords the protocol library handles but this daemon does not wire up
 /// yet; each is reported so that nobody relies on it unknowingly.
 fn unsupported(vi: &VrrpInstance) -> Vec<&'static str> {
-    let checks: [(&'static str, bool); 8] = [
+    let checks: [(&'static str, bool); 7] = [
         ("track_script", !vi.track_script.is_empty()),
         ("track_file", !vi.track_file.is_empty()),
         ("track_process", !vi.track_process.is_empty()),
         ("track_bfd", !vi.track_bfd.is_empty()),
-        (
-            "notify scripts",
-            vi.notify.is_some()
-                || vi.notify_master.is_some()
-                || vi.notify_backup.is_some()
-                || vi.notify_fault.is_some()
-                || vi.notify_stop.is_some(),
-        ),
         ("use_vmac", vi.use_vmac.is_some() || vi.use_vmac_addr),
         ("virtual_routes", !vi.virtual_routes.is_empty()),
         ("virtual_rules", !vi.virtual_rules.is_empty()),
@@ -209,11 +203,13 @@ fn plan_one(
         .chain(&vi.virtual_ipaddress_excluded)
         .cloned()
         .collect();
+    let notify = crate::notify::Notify::of(vi);
     Ok(Planned {
         protocol,
         interface,
         addresses,
         tracked_interfaces,
+        notify,
     })
 }
 
@@ -264,12 +260,6 @@ mod tests {
             problems
                 .iter()
                 .any(|p| p.contains("track_script is not supported")),
-            "{problems:?}"
-        );
-        assert!(
-            problems
-                .iter()
-                .any(|p| p.contains("notify scripts is not supported")),
             "{problems:?}"
         );
     }

@@ -267,3 +267,45 @@ fn a_tracked_interface_faults_the_instance() {
     uplink.set_port_up(&a_uplink, true).unwrap();
     wait_master(&mut high, mark, Duration::from_secs(10));
 }
+
+#[test]
+fn notify_scripts_run_with_keepalived_arguments() {
+    let Some(p) = pair("vrrpd-notify", &[]) else {
+        return;
+    };
+    let record = p.a.path("transitions");
+    let script =
+        p.a.write_file(
+            "notify.sh",
+            &format!("#!/bin/sh\necho \"$@\" >> {}\n", record.display()),
+        )
+        .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut instance = VrrpInstance::new("VI_1", "eth0", 51, 150).vip(&format!("{VIP}/24"));
+    instance.auth_pass = Some("secret".into());
+    instance.extra = vec![
+        format!("notify_master \"{} own-master\"", script.display()),
+        format!("notify {}", script.display()),
+    ];
+    let mut high = vrrpd(&p.a, "vrrpd-1", &keepalived::config("lab", &[instance]));
+    wait_master(&mut high, 0, Duration::from_secs(10));
+    // The scripts start in keepalived's order but run concurrently, so
+    // compare what they recorded, not the order they finished in.
+    let mut expected = vec![
+        "INSTANCE VI_1 BACKUP 150",
+        "INSTANCE VI_1 MASTER 150",
+        "own-master",
+    ];
+    expected.sort();
+    let recorded = || {
+        let text = std::fs::read_to_string(&record).unwrap_or_default();
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        lines.sort();
+        lines
+    };
+    netlab::wait_until("the notify scripts to run", Duration::from_secs(3), || {
+        Ok(recorded() == expected)
+    })
+    .unwrap_or_else(|e| panic!("{e}: {:?}", recorded()));
+    assert!(!high.log().contains("not supported"), "{}", high.log());
+}
