@@ -2,11 +2,23 @@
 //! own script (`notify_master`, `notify_backup`, `notify_fault`,
 //! `notify_stop`) first, then `notify` with four more arguments (`INSTANCE`,
 //! the instance name, the new state, the priority). Scripts run in the
-//! background; the event loop never waits for them.
+//! background as their user (the script's own, else `script_user`, else
+//! keepalived_script if that user exists, else root); the event loop never
+//! waits for them.
 
 use kconf_parser::model::Script;
 use kconf_parser::model::vrrp::VrrpInstance;
 use vrrp_proto::State;
+
+/// Who runs a script: user and optional group names.
+pub(crate) type RunAs = Option<(String, Option<String>)>;
+
+/// A command line and who runs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Command {
+    pub(crate) argv: Vec<String>,
+    pub(crate) run_as: RunAs,
+}
 
 /// The notify scripts of one instance.
 #[derive(Debug, Clone, Default)]
@@ -16,21 +28,24 @@ pub(crate) struct Notify {
     fault: Option<Script>,
     stop: Option<Script>,
     any: Option<Script>,
+    /// Who runs scripts that name no user of their own.
+    default_user: RunAs,
 }
 
 impl Notify {
-    pub(crate) fn of(instance: &VrrpInstance) -> Self {
+    pub(crate) fn of(instance: &VrrpInstance, default_user: RunAs) -> Self {
         Notify {
             master: instance.notify_master.clone(),
             backup: instance.notify_backup.clone(),
             fault: instance.notify_fault.clone(),
             stop: instance.notify_stop.clone(),
             any: instance.notify.clone(),
+            default_user,
         }
     }
 
-    /// The command lines to run for a transition to `state`, in order.
-    pub(crate) fn commands(&self, name: &str, state: State, priority: u8) -> Vec<Vec<String>> {
+    /// The commands to run for a transition to `state`, in order.
+    pub(crate) fn commands(&self, name: &str, state: State, priority: u8) -> Vec<Command> {
         let own = match state {
             State::Master => &self.master,
             State::Backup => &self.backup,
@@ -40,20 +55,29 @@ impl Notify {
         };
         let mut commands = Vec::new();
         if let Some(script) = own {
-            commands.push(split(&script.command));
+            commands.push(self.command(script, Vec::new()));
         }
         if let Some(script) = &self.any {
-            let mut command = split(&script.command);
-            command.extend([
+            let extra = vec![
                 "INSTANCE".to_owned(),
                 name.to_owned(),
                 state.as_str().to_owned(),
                 priority.to_string(),
-            ]);
-            commands.push(command);
+            ];
+            commands.push(self.command(script, extra));
         }
-        commands.retain(|c| !c.is_empty());
+        commands.retain(|c| !c.argv.is_empty());
         commands
+    }
+
+    fn command(&self, script: &Script, extra: Vec<String>) -> Command {
+        let mut argv = split(&script.command);
+        argv.extend(extra);
+        let run_as = match &script.user {
+            Some(user) => Some((user.clone(), script.group.clone())),
+            None => self.default_user.clone(),
+        };
+        Command { argv, run_as }
     }
 }
 
@@ -90,17 +114,35 @@ fn split(command: &str) -> Vec<String> {
     words
 }
 
-/// Starts `command` without waiting for it; a failure to start is logged.
-pub(crate) fn spawn(instance: &str, command: &[String]) {
-    let Some((program, args)) = command.split_first() else {
+/// Starts `command` as its user without waiting for it; a failure to start
+/// (or an unknown user or group) is logged and the script is not run.
+pub(crate) fn spawn(instance: &str, command: &Command) {
+    let Some((program, args)) = command.argv.split_first() else {
         return;
     };
-    let result = tokio::process::Command::new(program)
+    let mut process = tokio::process::Command::new(program);
+    process
         .args(args)
         .stdin(std::process::Stdio::null())
-        .kill_on_drop(false)
-        .spawn();
-    match result {
+        .kill_on_drop(false);
+    if let Some((name, group)) = &command.run_as {
+        let Ok(Some(user)) = nix::unistd::User::from_name(name) else {
+            eprintln!("({instance}) notify script {program}: no user {name}; not run");
+            return;
+        };
+        let gid = match group {
+            None => user.gid,
+            Some(group) => match nix::unistd::Group::from_name(group) {
+                Ok(Some(group)) => group.gid,
+                _ => {
+                    eprintln!("({instance}) notify script {program}: no group {group}; not run");
+                    return;
+                }
+            },
+        };
+        process.uid(user.uid.as_raw()).gid(gid.as_raw());
+    }
+    match process.spawn() {
         // Reap it in the background so it does not linger as a zombie.
         Ok(mut child) => {
             tokio::spawn(async move {
@@ -116,20 +158,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn commands_follow_keepalived_order_and_arguments() {
-        let text = "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 5\n notify_master \"/bin/m.sh 'a b' c\"\n notify /bin/n.sh\n}\n";
+    fn commands_follow_keepalived_order_arguments_and_users() {
+        let text = "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 5\n notify_master \"/bin/m.sh 'a b' c\" root\n notify /bin/n.sh\n}\n";
         let parsed = kconf_parser::parse_str(text, &kconf_parser::ParseOptions::default());
-        let notify = Notify::of(&parsed.config.vrrp_instances[0]);
+        let notify = Notify::of(
+            &parsed.config.vrrp_instances[0],
+            Some(("nobody".into(), None)),
+        );
+        let master = notify.commands("VI_1", State::Master, 150);
+        assert_eq!(master[0].argv, ["/bin/m.sh", "a b", "c"]);
         assert_eq!(
-            notify.commands("VI_1", State::Master, 150),
-            [
-                vec!["/bin/m.sh", "a b", "c"],
-                vec!["/bin/n.sh", "INSTANCE", "VI_1", "MASTER", "150"]
-            ]
+            master[0].run_as,
+            Some(("root".into(), None)),
+            "the script's own user"
         );
         assert_eq!(
-            notify.commands("VI_1", State::Backup, 150),
-            [vec!["/bin/n.sh", "INSTANCE", "VI_1", "BACKUP", "150"]]
+            master[1].argv,
+            ["/bin/n.sh", "INSTANCE", "VI_1", "MASTER", "150"]
+        );
+        assert_eq!(
+            master[1].run_as,
+            Some(("nobody".into(), None)),
+            "script_user otherwise"
+        );
+        let backup = notify.commands("VI_1", State::Backup, 150);
+        assert_eq!(backup.len(), 1);
+        assert_eq!(
+            backup[0].argv,
+            ["/bin/n.sh", "INSTANCE", "VI_1", "BACKUP", "150"]
         );
     }
 

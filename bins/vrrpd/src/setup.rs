@@ -203,7 +203,16 @@ fn plan_one(
         .chain(&vi.virtual_ipaddress_excluded)
         .cloned()
         .collect();
-    let notify = crate::notify::Notify::of(vi);
+    // keepalived runs scripts as script_user, else keepalived_script if that
+    // user exists, else root.
+    let default_user = global.script_user.clone().or_else(|| {
+        matches!(
+            nix::unistd::User::from_name("keepalived_script"),
+            Ok(Some(_))
+        )
+        .then(|| ("keepalived_script".to_owned(), None))
+    });
+    let notify = crate::notify::Notify::of(vi, default_user);
     Ok(Planned {
         protocol,
         interface,
