@@ -262,13 +262,7 @@ pub(crate) fn read_bfd_instance(cx: &mut Cx<'_>, node: &Node, out: &mut Vec<BfdI
         );
         return;
     }
-    if node.block.is_none() {
-        error(
-            cx,
-            Code::BlockMismatch,
-            &node.keyword.location,
-            "'bfd_instance' needs a { } block".into(),
-        );
+    if !cx.require_block(node) {
         return;
     }
     let mut draft = Draft {

@@ -64,18 +64,27 @@ impl Cx<'_> {
         keywords: &Keywords<T>,
         target: &mut T,
     ) {
-        if node.block.is_none() {
-            self.report(
-                Severity::Error,
-                Code::BlockMismatch,
-                &node.keyword.location,
-                format!("'{}' needs a {{ }} block", node.name()),
-            );
+        if !self.require_block(node) {
             return;
         }
         for child in node.children() {
             self.dispatch(child, block_name, keywords, target);
         }
+    }
+
+    /// Reports a keyword that needs a `{ }` block and has none; true when
+    /// the block is there.
+    pub(crate) fn require_block(&mut self, node: &Node) -> bool {
+        if node.block.is_some() {
+            return true;
+        }
+        self.report(
+            Severity::Error,
+            Code::BlockMismatch,
+            &node.keyword.location,
+            format!("'{}' needs a {{ }} block", node.name()),
+        );
+        false
     }
 
     /// Applies one keyword line through `keywords`.

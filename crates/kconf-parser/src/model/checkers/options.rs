@@ -223,16 +223,7 @@ pub(super) fn read_block<T: CheckerBlock>(
 /// a block.
 pub(super) fn open_block(cx: &mut Cx<'_>, node: &Node) -> bool {
     cx.at_most(node, 0);
-    if node.block.is_none() {
-        cx.report(
-            Severity::Error,
-            Code::BlockMismatch,
-            &node.keyword.location,
-            format!("'{}' needs a {{ }} block", node.name()),
-        );
-        return false;
-    }
-    true
+    cx.require_block(node)
 }
 
 /// keepalived drops a checker whose destination is an IPv6 link-local

@@ -54,13 +54,7 @@ fn set_once(cx: &mut Cx<'_>, node: &Node, slot: &mut Option<String>) {
 /// as keepalived does.
 pub(super) fn read(cx: &mut Cx<'_>, node: &Node, out: &mut Option<SslConfig>) {
     cx.at_most(node, 0);
-    if node.block.is_none() {
-        cx.report(
-            Severity::Error,
-            Code::BlockMismatch,
-            &node.keyword.location,
-            "'SSL' needs a { } block".into(),
-        );
+    if !cx.require_block(node) {
         return;
     }
     if out.is_some() {

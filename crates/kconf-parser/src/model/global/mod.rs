@@ -34,7 +34,6 @@ pub use vrrp::{GarpExtraInterfaces, RxBufsPolicy, VrrpDefaults};
 
 use super::reader::{Cx, Keywords};
 use super::writer::Writer;
-use crate::diagnostic::{Code, Severity};
 use crate::syntax::Node;
 use values::{already_set, int, whole_seconds};
 
@@ -156,13 +155,7 @@ const GLOBAL_DEFS: &[&Keywords<GlobalDefs>] = &[
 /// Reads a `global_defs` block.
 pub(crate) fn read_global_defs(cx: &mut Cx<'_>, node: &Node, global: &mut GlobalDefs) {
     cx.at_most(node, 0);
-    if node.block.is_none() {
-        cx.report(
-            Severity::Error,
-            Code::BlockMismatch,
-            &node.keyword.location,
-            "'global_defs' needs a { } block".into(),
-        );
+    if !cx.require_block(node) {
         return;
     }
     let known = || {

@@ -231,13 +231,7 @@ fn read_lines<T>(
     mut read_line: impl FnMut(&mut Cx<'_>, &mut Line<'_>) -> Option<T>,
 ) {
     cx.at_most(node, 0);
-    if node.block.is_none() {
-        error(
-            cx,
-            Code::BlockMismatch,
-            &node.keyword.location,
-            format!("'{}' needs a {{ }} block", node.name()),
-        );
+    if !cx.require_block(node) {
         return;
     }
     for child in node.children() {

@@ -93,13 +93,7 @@ pub(crate) fn read(cx: &mut Cx<'_>, node: &Node, out: &mut Vec<VirtualServerGrou
     let name = located(name);
     // keepalived reads words after the name as a first entry; nobody writes that.
     cx.at_most(node, 1);
-    if node.block.is_none() {
-        cx.report(
-            Severity::Error,
-            Code::BlockMismatch,
-            &node.keyword.location,
-            "'virtual_server_group' needs a { } block".into(),
-        );
+    if !cx.require_block(node) {
         return;
     }
     let mut group = VirtualServerGroup {

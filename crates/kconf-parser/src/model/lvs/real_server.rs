@@ -6,7 +6,6 @@ use std::time::Duration;
 use super::forwarding::{self, ForwardingMethod};
 use super::values::{self, MAX_CONNECT_TIMEOUT, MAX_TIMER, MIN_TIMER};
 use super::virtual_server::{VirtualServer, read_once_script, snmp_name, write_forwarding};
-use crate::diagnostic::{Code, Severity};
 use crate::model::checkers::{self, Checker};
 use crate::model::reader::{Cx, Keywords};
 use crate::model::writer::Writer;
@@ -171,13 +170,7 @@ pub(crate) fn read(cx: &mut Cx<'_>, node: &Node, vs: &mut VirtualServer) {
     let Some((ip, port)) = values::address_port(cx, node, 0) else {
         return;
     };
-    if node.block.is_none() {
-        cx.report(
-            Severity::Error,
-            Code::BlockMismatch,
-            &node.keyword.location,
-            "'real_server' needs a { } block".into(),
-        );
+    if !cx.require_block(node) {
         return;
     }
     // keepalived gives a new real server the virtual server's method as it stands now.

@@ -320,13 +320,7 @@ pub(crate) fn read(cx: &mut Cx<'_>, node: &Node, out: &mut Vec<VirtualServer>) {
         target,
         ..VirtualServer::default()
     };
-    if node.block.is_none() {
-        cx.report(
-            Severity::Error,
-            Code::BlockMismatch,
-            &node.keyword.location,
-            "'virtual_server' needs a { } block".into(),
-        );
+    if !cx.require_block(node) {
         return;
     }
     cx.read_block(node, "virtual_server", VIRTUAL_SERVER, &mut vs);

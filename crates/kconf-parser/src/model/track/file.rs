@@ -2,7 +2,7 @@
 //! [overwrite] }` (and the deprecated `vrrp_track_file`): a file whose number
 //! VRRP instances and real servers follow.
 
-use super::{has_block, weight, weight_already_set, write_weight};
+use super::{weight, weight_already_set, write_weight};
 use crate::diagnostic::{Code, Severity};
 use crate::model::global::values::{block_name, error, warning};
 use crate::model::reader::{Cx, Keywords};
@@ -143,7 +143,7 @@ pub(crate) fn read_track_file(cx: &mut Cx<'_>, node: &Node, out: &mut Vec<TrackF
     let Some(name) = block_name(cx, node) else {
         return;
     };
-    if !has_block(cx, node) {
+    if !cx.require_block(node) {
         return;
     }
     if out.iter().any(|file| file.name == name.text) {

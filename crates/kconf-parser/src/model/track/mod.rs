@@ -87,7 +87,7 @@ pub(crate) fn read_interface_up_down_delays(
     out: &mut Vec<InterfaceDelay>,
 ) {
     cx.at_most(node, 0);
-    if !has_block(cx, node) {
+    if !cx.require_block(node) {
         return;
     }
     let max = Duration::from_secs(255);
@@ -144,19 +144,6 @@ pub(crate) fn write_interface_up_down_delays(items: &[InterfaceDelay], w: &mut W
     w.close();
 }
 
-fn has_block(cx: &mut Cx<'_>, node: &Node) -> bool {
-    if node.block.is_none() {
-        cx.report(
-            Severity::Error,
-            Code::BlockMismatch,
-            &node.keyword.location,
-            format!("'{}' needs a {{ }} block", node.name()),
-        );
-        return false;
-    }
-    true
-}
-
 /// Reads `linkbeat_interfaces`.
 pub(crate) fn read_linkbeat_interfaces(
     cx: &mut Cx<'_>,
@@ -164,7 +151,7 @@ pub(crate) fn read_linkbeat_interfaces(
     out: &mut Vec<LinkbeatInterface>,
 ) {
     cx.at_most(node, 0);
-    if !has_block(cx, node) {
+    if !cx.require_block(node) {
         return;
     }
     for line in node.children() {
@@ -257,7 +244,7 @@ pub(crate) fn read_track_group(cx: &mut Cx<'_>, node: &Node, out: &mut Vec<Track
         );
         return;
     }
-    if !has_block(cx, node) {
+    if !cx.require_block(node) {
         return;
     }
     let mut group = TrackGroup {

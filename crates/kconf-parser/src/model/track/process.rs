@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{has_block, weight, weight_already_set, write_weight};
+use super::{weight, weight_already_set, write_weight};
 use crate::diagnostic::{Code, Severity};
 use crate::model::global::values::{block_name, error, int_word, micros_word, warning};
 use crate::model::reader::{Cx, Keywords};
@@ -199,7 +199,7 @@ pub(crate) fn read_track_process(cx: &mut Cx<'_>, node: &Node, out: &mut Vec<Tra
     let Some(name) = block_name(cx, node) else {
         return;
     };
-    if !has_block(cx, node) {
+    if !cx.require_block(node) {
         return;
     }
     if out.iter().any(|process| process.name == name.text) {

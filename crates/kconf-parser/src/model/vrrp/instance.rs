@@ -622,13 +622,7 @@ fn read_authentication(cx: &mut Cx<'_>, node: &Node, vi: &mut VrrpInstance) {
 
 fn read_unicast_peers(cx: &mut Cx<'_>, node: &Node, peers: &mut Vec<UnicastPeer>) {
     cx.at_most(node, 0);
-    if node.block.is_none() {
-        cx.report(
-            Severity::Error,
-            Code::BlockMismatch,
-            &node.keyword.location,
-            "'unicast_peer' needs a { } block".into(),
-        );
+    if !cx.require_block(node) {
         return;
     }
     for line in node.children() {

@@ -87,14 +87,7 @@ pub(crate) fn read_interfaces(cx: &mut Cx<'_>, node: &Node, out: &mut Vec<TrackI
 
 fn block_lines<'n>(cx: &mut Cx<'_>, node: &'n Node) -> &'n [Node] {
     cx.at_most(node, 0);
-    if node.block.is_none() {
-        cx.report(
-            Severity::Error,
-            Code::BlockMismatch,
-            &node.keyword.location,
-            format!("'{}' needs a {{ }} block", node.name()),
-        );
-    }
+    cx.require_block(node);
     node.children()
 }
 
