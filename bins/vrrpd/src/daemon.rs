@@ -9,10 +9,11 @@ use futures::StreamExt;
 use futures::future::select_all;
 use tokio::signal::unix::{SignalKind, signal};
 use vrrp_proto::wire::{self, Packet};
-use vrrp_proto::{Action, Destinations, Instance, State, Transmit};
+use vrrp_proto::{Action, Destinations, Instance, State, SyncGroup, Transmit};
 
+use crate::fifo::{self, Fifos};
 use crate::netlink::{Event, Events};
-use crate::setup::Planned;
+use crate::setup::{Planned, PlannedGroup};
 use crate::socket::{GROUP_V4, Received, VrrpSocket};
 
 /// What the state machine's actions do outside the process.
@@ -40,6 +41,35 @@ struct Running {
     sequence: Option<u64>,
 }
 
+/// A running sync group.
+struct Group {
+    planned: PlannedGroup,
+    sync: SyncGroup,
+    /// The state its members share (Init until they first do).
+    state: State,
+}
+
+/// What state changes are told to, besides the log: sync groups, notify
+/// FIFOs (notify scripts are per instance and group).
+pub(crate) struct Hooks {
+    groups: Vec<Group>,
+    fifos: Fifos,
+}
+
+impl Hooks {
+    pub(crate) fn new(groups: Vec<PlannedGroup>, fifos: Fifos) -> Self {
+        let groups = groups
+            .into_iter()
+            .map(|planned| Group {
+                sync: SyncGroup::new(planned.members.clone()),
+                planned,
+                state: State::Init,
+            })
+            .collect();
+        Hooks { groups, fifos }
+    }
+}
+
 /// Runs the instances until SIGTERM or SIGINT; then they stop cleanly
 /// (a master sends priority 0 and removes its addresses).
 pub(crate) async fn run(
@@ -48,6 +78,7 @@ pub(crate) async fn run(
     socket_of: Vec<(usize, u32, Vec<Option<u32>>)>,
     mut events: Events,
     effects: &mut impl Effects,
+    mut hooks: Hooks,
 ) -> io::Result<()> {
     let mut running: Vec<Running> = planned
         .into_iter()
@@ -83,7 +114,7 @@ pub(crate) async fn run(
         }
         r.instance.handle_startup(now);
     }
-    drain_all(&mut running, &sockets, effects).await;
+    drain_all(&mut running, &sockets, effects, &mut hooks).await;
 
     loop {
         let deadline = running
@@ -115,14 +146,14 @@ pub(crate) async fn run(
             _ = terminate.recv() => break,
             _ = interrupt.recv() => break,
         }
-        drain_all(&mut running, &sockets, effects).await;
+        drain_all(&mut running, &sockets, effects, &mut hooks).await;
     }
 
     let now = Instant::now();
     for r in &mut running {
         r.instance.handle_shutdown(now);
     }
-    drain_all(&mut running, &sockets, effects).await;
+    drain_all(&mut running, &sockets, effects, &mut hooks).await;
     Ok(())
 }
 
@@ -212,33 +243,121 @@ fn deliver(running: &mut [Running], socket: usize, received: Received) {
     }
 }
 
-async fn drain_all(running: &mut [Running], sockets: &[VrrpSocket], effects: &mut impl Effects) {
-    for r in running.iter_mut() {
-        while let Some(transmit) = r.instance.poll_transmit() {
-            let Some(socket) = sockets.get(r.socket) else {
-                continue;
-            };
-            send(r, socket, transmit);
-        }
-        while let Some(action) = r.instance.poll_action() {
-            match action {
-                Action::StateChanged { to, .. } => {
-                    // keepalived's wording, which operators grep for.
-                    let name = &r.instance.config().name;
-                    if to == State::Stop {
-                        eprintln!("({name}) Stopped");
-                    } else {
-                        eprintln!("({name}) Entering {} STATE", to.as_str());
-                    }
-                    let priority = r.instance.effective_priority();
-                    for command in r.planned.notify.commands(name, to, priority) {
-                        crate::notify::spawn(name, &command);
-                    }
-                }
-                Action::InstallVirtual => effects.install(&r.planned).await,
-                Action::RemoveVirtual => effects.remove(&r.planned).await,
-                Action::Gratuitous { count } => effects.gratuitous(&r.planned, count).await,
+/// Sends what the instances have to send and applies their actions; a
+/// member's transition is passed to its sync group, whose events can make
+/// other members move in turn, until nothing moves.
+async fn drain_all(
+    running: &mut [Running],
+    sockets: &[VrrpSocket],
+    effects: &mut impl Effects,
+    hooks: &mut Hooks,
+) {
+    // Bounded: every group event moves a member to a state the group already
+    // has, so this settles within a few rounds; the bound only guards
+    // against a bug turning into a busy loop.
+    for _ in 0..16 {
+        let mut moved = Vec::new();
+        let mut lines = Vec::new();
+        for (index, r) in running.iter_mut().enumerate() {
+            while let Some(transmit) = r.instance.poll_transmit() {
+                let Some(socket) = sockets.get(r.socket) else {
+                    continue;
+                };
+                send(r, socket, transmit);
             }
+            while let Some(action) = r.instance.poll_action() {
+                match action {
+                    Action::StateChanged { from, to, reason } => {
+                        lines.push((Some(index), announce(r, to)));
+                        moved.push((index, from, to, reason));
+                    }
+                    Action::InstallVirtual => effects.install(&r.planned).await,
+                    Action::RemoveVirtual => effects.remove(&r.planned).await,
+                    Action::Gratuitous { count } => effects.gratuitous(&r.planned, count).await,
+                }
+            }
+        }
+        // The group's line goes with its members' lines of this round, which
+        // reflect every state change made so far.
+        update_groups(running, &mut hooks.groups, &mut lines);
+        for (_, line) in &lines {
+            hooks.fifos.write_line(line);
+        }
+        let mut events = Vec::new();
+        for group in &mut hooks.groups {
+            for (index, from, to, reason) in &moved {
+                events.extend(group.sync.on_transition(*index, *from, *to, reason));
+            }
+            events.extend(group.sync.release(|m| running.get(m).map(|r| &r.instance)));
+        }
+        if moved.is_empty() && events.is_empty() {
+            break;
+        }
+        let now = Instant::now();
+        for (member, event) in events {
+            if let Some(r) = running.get_mut(member) {
+                r.instance.handle_group(now, event);
+            }
+        }
+    }
+}
+
+/// Logs a transition in keepalived's words and starts the notify scripts;
+/// returns the FIFO line.
+fn announce(r: &Running, to: State) -> String {
+    // keepalived's wording, which operators grep for.
+    let name = &r.instance.config().name;
+    if to == State::Stop {
+        eprintln!("({name}) Stopped");
+    } else {
+        eprintln!("({name}) Entering {} STATE", to.as_str());
+    }
+    // keepalived reports the configured priority (a stopping master's
+    // adverts say 0, its notifications do not).
+    let priority = if to == State::Stop {
+        r.instance.config().priority
+    } else {
+        r.instance.effective_priority()
+    };
+    for command in r.planned.notify.commands(name, to, priority) {
+        crate::notify::spawn(name, &command);
+    }
+    fifo::instance_line(name, to.as_str(), priority)
+}
+
+/// A group whose members now share a state other than its own moves to it:
+/// logged, its notify scripts started, and its FIFO line added to `lines`
+/// (the FIFO lines of this round, by instance) where keepalived writes it:
+/// after its members' lines, except the first, which comes before them.
+fn update_groups(
+    running: &[Running],
+    groups: &mut [Group],
+    lines: &mut Vec<(Option<usize>, String)>,
+) {
+    for group in groups {
+        let mut states = group
+            .planned
+            .members
+            .iter()
+            .filter_map(|&m| running.get(m).map(|r| r.instance.state()));
+        let Some(first) = states.next() else { continue };
+        if first == group.state || first == State::Init || !states.all(|s| s == first) {
+            continue;
+        }
+        let starting = group.state == State::Init;
+        group.state = first;
+        let name = &group.planned.name;
+        eprintln!("VRRP_Group({name}) Entering {} STATE", first.as_str());
+        for command in group.planned.notify.commands(name, first, 0) {
+            crate::notify::spawn(name, &command);
+        }
+        let line = (None, fifo::group_line(name, first.as_str()));
+        let first_member_line = lines
+            .iter()
+            .position(|(i, _)| i.is_some_and(|i| group.planned.members.contains(&i)));
+        match first_member_line {
+            Some(at) if starting => lines.insert(at, line),
+            _ => lines.push(line),
         }
     }
 }

@@ -13,6 +13,7 @@
 
 mod daemon;
 mod effects;
+mod fifo;
 #[allow(
     dead_code,
     reason = "mac() serves the tests; the daemon uses the senders"
@@ -120,6 +121,10 @@ fn main() -> ExitCode {
         eprintln!("vrrpd: no VRRP instance to run");
         return ExitCode::from(1);
     }
+    let (groups, problems) = setup::plan_groups(&parsed.config, &planned);
+    for problem in &problems {
+        eprintln!("vrrpd: {problem}");
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -130,7 +135,8 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(serve(planned)) {
+    let config = parsed.config;
+    match runtime.block_on(serve(planned, groups, &config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("vrrpd: {err}");
@@ -139,7 +145,11 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(planned: Vec<setup::Planned>) -> Result<(), String> {
+async fn serve(
+    planned: Vec<setup::Planned>,
+    groups: Vec<setup::PlannedGroup>,
+    config: &kconf_parser::model::Config,
+) -> Result<(), String> {
     let netlink = netlink::Netlink::new()
         .await
         .map_err(|e| format!("netlink: {e}"))?;
@@ -188,7 +198,11 @@ async fn serve(planned: Vec<setup::Planned>) -> Result<(), String> {
         .await
         .map_err(|e| format!("netlink events: {e}"))?;
     let mut host = effects::Host::new(netlink);
-    daemon::run(planned, sockets, socket_of, events, &mut host)
+    // Inside the runtime: the FIFO reader scripts are tokio processes.
+    let fifos = fifo::Fifos::open(config, &setup::default_script_user(config));
+    fifos.start_readers();
+    let hooks = daemon::Hooks::new(groups, fifos);
+    daemon::run(planned, sockets, socket_of, events, &mut host, hooks)
         .await
         .map_err(|e| e.to_string())
 }

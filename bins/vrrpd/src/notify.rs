@@ -7,7 +7,7 @@
 //! waits for them.
 
 use kconf_parser::model::Script;
-use kconf_parser::model::vrrp::VrrpInstance;
+use kconf_parser::model::vrrp::{SyncGroup, VrrpInstance};
 use vrrp_proto::State;
 
 /// Who runs a script: user and optional group names.
@@ -30,6 +30,8 @@ pub(crate) struct Notify {
     any: Option<Script>,
     /// Who runs scripts that name no user of their own.
     default_user: RunAs,
+    /// `INSTANCE` or `GROUP`: the first of `notify`'s four arguments.
+    kind: &'static str,
 }
 
 impl Notify {
@@ -41,6 +43,20 @@ impl Notify {
             stop: instance.notify_stop.clone(),
             any: instance.notify.clone(),
             default_user,
+            kind: "INSTANCE",
+        }
+    }
+
+    /// The notify scripts of a sync group (`notify` gets `GROUP`).
+    pub(crate) fn of_group(group: &SyncGroup, default_user: RunAs) -> Self {
+        Notify {
+            master: group.notify_master.clone(),
+            backup: group.notify_backup.clone(),
+            fault: group.notify_fault.clone(),
+            stop: group.notify_stop.clone(),
+            any: group.notify.clone(),
+            default_user,
+            kind: "GROUP",
         }
     }
 
@@ -59,7 +75,7 @@ impl Notify {
         }
         if let Some(script) = &self.any {
             let extra = vec![
-                "INSTANCE".to_owned(),
+                self.kind.to_owned(),
                 name.to_owned(),
                 state.as_str().to_owned(),
                 priority.to_string(),
@@ -71,14 +87,20 @@ impl Notify {
     }
 
     fn command(&self, script: &Script, extra: Vec<String>) -> Command {
-        let mut argv = split(&script.command);
-        argv.extend(extra);
-        let run_as = match &script.user {
-            Some(user) => Some((user.clone(), script.group.clone())),
-            None => self.default_user.clone(),
-        };
-        Command { argv, run_as }
+        command_of(script, &self.default_user, extra)
     }
+}
+
+/// The command line of `script` with `extra` arguments, run as the script's
+/// own user, else `default_user`.
+pub(crate) fn command_of(script: &Script, default_user: &RunAs, extra: Vec<String>) -> Command {
+    let mut argv = split(&script.command);
+    argv.extend(extra);
+    let run_as = match &script.user {
+        Some(user) => Some((user.clone(), script.group.clone())),
+        None => default_user.clone(),
+    };
+    Command { argv, run_as }
 }
 
 /// Splits a command line at white space outside single or double quotes,

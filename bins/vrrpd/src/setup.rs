@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use kconf_parser::model::Config;
 use kconf_parser::model::ipaddr::IpAddress;
 use kconf_parser::model::vrrp::{
-    AuthType, HmacMode as ConfHmacMode, State as ConfState, VrrpInstance,
+    AuthType, HmacMode as ConfHmacMode, State as ConfState, SyncGroup, VrrpInstance,
 };
 use vrrp_proto::wire::{Auth, HmacKey, Version};
 use vrrp_proto::{GarpConfig, HmacConfig, HmacMode, InstanceConfig, Peer, TrackerConfig};
@@ -37,12 +37,6 @@ pub(crate) fn plan(
 ) -> (Vec<Planned>, Vec<String>) {
     let mut planned = Vec::new();
     let mut problems = Vec::new();
-    for group in &config.sync_groups {
-        problems.push(format!(
-            "vrrp_sync_group {}: sync groups are not run by this build yet; its instances run on their own",
-            group.name.value
-        ));
-    }
     for vi in &config.vrrp_instances {
         for missing in unsupported(vi) {
             problems.push(format!(
@@ -185,10 +179,14 @@ fn plan_one(
     });
     // track_interface: weight 0 (the default) faults the instance while the
     // interface is down; keepalived ignores tracking its own interface.
+    // A sync group's track_interface applies to each member.
+    let group = group_of(config, &vi.name.value);
+    let group_tracked = group.map(|g| g.track_interface.as_slice()).unwrap_or(&[]);
     let mut tracked_interfaces = Vec::new();
     for track in vi
         .track_interface
         .iter()
+        .chain(group_tracked)
         .filter(|t| t.name.value != interface)
     {
         protocol.trackers.push(TrackerConfig {
@@ -203,22 +201,82 @@ fn plan_one(
         .chain(&vi.virtual_ipaddress_excluded)
         .cloned()
         .collect();
-    // keepalived runs scripts as script_user, else keepalived_script if that
-    // user exists, else root.
-    let default_user = global.script_user.clone().or_else(|| {
-        matches!(
-            nix::unistd::User::from_name("keepalived_script"),
-            Ok(Some(_))
-        )
-        .then(|| ("keepalived_script".to_owned(), None))
-    });
+    let default_user = default_script_user(config);
     let notify = crate::notify::Notify::of(vi, default_user);
+    // keepalived ignores the weights of a sync group's members' trackers
+    // (any failure faults the member, and so the group) unless the group
+    // says sync_group_tracking_weight.
+    if group.is_some_and(|g| !g.sync_group_tracking_weight) {
+        for tracker in &mut protocol.trackers {
+            tracker.weight = 0;
+        }
+    }
     Ok(Planned {
         protocol,
         interface,
         addresses,
         tracked_interfaces,
         notify,
+    })
+}
+
+/// The sync group `instance` belongs to, if any.
+fn group_of<'c>(config: &'c Config, instance: &str) -> Option<&'c SyncGroup> {
+    config
+        .sync_groups
+        .iter()
+        .find(|g| g.group.iter().any(|m| m.value == instance))
+}
+
+/// A sync group ready to run: its members as indices into the planned
+/// instances.
+#[derive(Debug, Clone)]
+pub(crate) struct PlannedGroup {
+    pub(crate) name: String,
+    pub(crate) members: Vec<usize>,
+    pub(crate) notify: crate::notify::Notify,
+}
+
+/// Plans the sync groups over the instances that will run; a member that
+/// does not run is reported, and the group runs with the others.
+pub(crate) fn plan_groups(
+    config: &Config,
+    planned: &[Planned],
+) -> (Vec<PlannedGroup>, Vec<String>) {
+    let mut groups = Vec::new();
+    let mut problems = Vec::new();
+    for group in &config.sync_groups {
+        let mut members = Vec::new();
+        for member in &group.group {
+            match planned.iter().position(|p| p.protocol.name == member.value) {
+                Some(index) => members.push(index),
+                None => problems.push(format!(
+                    "vrrp_sync_group {}: member {} is not running; the group runs without it",
+                    group.name.value, member.value
+                )),
+            }
+        }
+        if members.is_empty() {
+            continue;
+        }
+        groups.push(PlannedGroup {
+            name: group.name.value.clone(),
+            members,
+            notify: crate::notify::Notify::of_group(group, default_script_user(config)),
+        });
+    }
+    (groups, problems)
+}
+
+/// Who runs scripts that name no user: script_user, else
+/// keepalived_script if that user exists, else root (`None`).
+pub(crate) fn default_script_user(config: &Config) -> crate::notify::RunAs {
+    config.global.script_user.clone().or_else(|| {
+        matches!(
+            nix::unistd::User::from_name("keepalived_script"),
+            Ok(Some(_))
+        )
+        .then(|| ("keepalived_script".to_owned(), None))
     })
 }
 

@@ -177,6 +177,19 @@ impl Instance {
         self.group_fault.then_some(Reason::SyncGroup)
     }
 
+    /// Whether the instance is faulted for a reason of its own (its
+    /// interface, a tracker), as opposed to being held in Fault by its sync
+    /// group.
+    pub fn own_fault(&self) -> bool {
+        self.faulted().is_some_and(|r| r != Reason::SyncGroup)
+    }
+
+    /// Whether its sync group holds it in Fault (see
+    /// [`crate::SyncGroup::release`]).
+    pub fn held_by_group(&self) -> bool {
+        self.group_fault
+    }
+
     /// Master_Down_Interval with the current priority and learned interval.
     pub fn master_down_interval(&self) -> Duration {
         master_down_interval(

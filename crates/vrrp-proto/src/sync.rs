@@ -2,7 +2,7 @@
 //! `vrrp_sync_group`). The group is a small coordinator over the members'
 //! transitions; the members stay independent state machines.
 
-use crate::instance::GroupEvent;
+use crate::instance::{GroupEvent, Instance};
 use crate::output::{Reason, State};
 
 /// A sync group over members identified by the caller's indices.
@@ -57,9 +57,94 @@ impl SyncGroup {
     }
 }
 
+impl SyncGroup {
+    /// Releases the members the group holds in Fault once no member is
+    /// faulted for a reason of its own. Members that fault together each
+    /// hold the others (every fault is announced to the group), so when
+    /// their causes clear without a transition of their own nothing else
+    /// would let them go. Call it after every input; `instance` finds a
+    /// member by the caller's index.
+    pub fn release<'i>(
+        &mut self,
+        instance: impl Fn(usize) -> Option<&'i Instance>,
+    ) -> Vec<(usize, GroupEvent)> {
+        let members: Vec<&Instance> = self.members.iter().filter_map(|&m| instance(m)).collect();
+        if members.iter().any(|i| i.own_fault()) {
+            return Vec::new();
+        }
+        self.own_fault.iter_mut().for_each(|f| *f = false);
+        self.members
+            .iter()
+            .copied()
+            .filter(|&m| instance(m).is_some_and(Instance::held_by_group))
+            .map(|m| (m, GroupEvent::Recovered))
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use std::time::{Duration, Instant};
+
     use super::*;
+    use crate::InstanceConfig;
+
+    #[test]
+    fn members_faulted_together_recover_together() {
+        let now = Instant::now();
+        let mut members: Vec<Instance> = (1..=2)
+            .map(|vrid| {
+                Instance::new(InstanceConfig::new(
+                    &format!("VI_{vrid}"),
+                    vrid,
+                    "192.0.2.1".parse().unwrap(),
+                ))
+            })
+            .collect();
+        let mut group = SyncGroup::new(vec![0, 1]);
+        let settle = |members: &mut Vec<Instance>, group: &mut SyncGroup| {
+            for _ in 0..8 {
+                let mut events = Vec::new();
+                for (index, member) in members.iter_mut().enumerate() {
+                    while let Some(action) = member.poll_action() {
+                        if let crate::Action::StateChanged { from, to, reason } = action {
+                            events.extend(group.on_transition(index, from, to, &reason));
+                        }
+                    }
+                }
+                events.extend(group.release(|m| members.get(m)));
+                if events.is_empty() {
+                    return;
+                }
+                for (member, event) in events {
+                    members[member].handle_group(now, event);
+                }
+            }
+            panic!("the group does not settle");
+        };
+        for member in &mut members {
+            member.handle_startup(now);
+        }
+        settle(&mut members, &mut group);
+        // The shared interface goes down: each faults on its own, and each
+        // is told the other faulted.
+        for member in &mut members {
+            member.handle_interface(now, false);
+        }
+        settle(&mut members, &mut group);
+        assert!(members.iter().all(|m| m.state() == State::Fault));
+        // It comes back: both must leave Fault, though neither moved first.
+        let later = now + Duration::from_secs(1);
+        for member in &mut members {
+            member.handle_interface(later, true);
+        }
+        settle(&mut members, &mut group);
+        assert!(
+            members.iter().all(|m| m.state() == State::Backup),
+            "{:?}",
+            members.iter().map(Instance::state).collect::<Vec<_>>()
+        );
+    }
 
     #[test]
     fn members_follow_each_other() {
