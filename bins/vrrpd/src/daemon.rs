@@ -13,7 +13,7 @@ use vrrp_proto::{Action, Destinations, Instance, State, Transmit};
 
 use crate::netlink::{Event, Events};
 use crate::setup::Planned;
-use crate::socket::{GROUP_V4, Received, VrrpSocket};
+use crate::socket::{Received, VrrpSocket};
 
 /// What the state machine's actions do outside the process.
 pub(crate) trait Effects {
@@ -245,7 +245,7 @@ async fn drain_all(running: &mut [Running], sockets: &[VrrpSocket], effects: &mu
 
 fn send(r: &mut Running, socket: &VrrpSocket, transmit: Transmit) {
     let destinations: Vec<IpAddr> = match transmit.destinations {
-        Destinations::Multicast => vec![GROUP_V4.into()],
+        Destinations::Multicast => vec![socket.group()],
         Destinations::Unicast(peers) => peers,
     };
     let source = socket.source();
