@@ -90,7 +90,6 @@ impl VrrpSocket {
         // kernel adds the hop limit and destination as control messages.
         let receiver = Socket::new(Domain::IPV6, Type::RAW, Some(Protocol::from(VRRP)))?;
         receiver.set_nonblocking(true)?;
-        receiver.set_only_v6(true)?;
         receiver.bind_device(Some(interface.as_bytes()))?;
         receiver.join_multicast_v6(&GROUP_V6, index)?;
         receiver.set_recv_hoplimit_v6(true)?;
@@ -100,7 +99,6 @@ impl VrrpSocket {
         // vrrp-proto computes it over this very source.
         let sender = Socket::new(Domain::IPV6, Type::RAW, Some(Protocol::from(VRRP)))?;
         sender.set_nonblocking(true)?;
-        sender.set_only_v6(true)?;
         sender.bind_device(Some(interface.as_bytes()))?;
         sender.bind(&SockAddr::from(SocketAddrV6::new(
             source,
