@@ -1,6 +1,6 @@
 //! vrrpd over IPv6 and in keepalived's other modes, on real interfaces in
-//! the lab: our own VRRPv3 IPv6 pair (election, failover after a crash and
-//! after a clean stop), then the real keepalived 2.2.7 in the same VRIDs
+//! the lab: our own VRRPv3 IPv6 pair, multicast and unicast (election,
+//! failover after a crash and after a clean stop), then the real keepalived 2.2.7 in the same VRIDs
 //! with unicast VRRPv2 + PASS, VRRPv3 IPv4 and VRRPv3 IPv6 multicast, and
 //! a takeover from keepalived at a 50 ms advert interval.
 //!
@@ -92,9 +92,10 @@ struct Seen {
     advert: AdvertRepr,
 }
 
-/// Waits for the next IPv6 VRRP advert arriving on `host`'s eth0 and
-/// parses it with the checksum over its real source and destination.
-fn observe_ipv6_advert(host: &Host) -> Seen {
+/// Reads IPv6 VRRP adverts arriving on `host`'s eth0 (multicast and
+/// unicast to the host) until one of each of `vrids` was seen, parsing each
+/// with the checksum over its real source and destination.
+fn observe_ipv6_adverts(host: &Host, vrids: &[u8]) -> Vec<Seen> {
     host.in_netns(|| {
         let socket = Socket::new(Domain::IPV6, Type::RAW, Some(Protocol::from(112))).unwrap();
         socket.bind_device(Some(b"eth0")).unwrap();
@@ -112,42 +113,49 @@ fn observe_ipv6_advert(host: &Host) -> Seen {
         socket
             .set_read_timeout(Some(Duration::from_secs(5)))
             .unwrap();
-        let mut buffer = [0u8; 2048];
-        let mut control = nix::cmsg_space!(libc::in6_pktinfo, libc::c_int);
-        let mut iov = [IoSliceMut::new(&mut buffer)];
-        let message = recvmsg::<SockaddrIn6>(
-            std::os::fd::AsRawFd::as_raw_fd(&socket),
-            &mut iov,
-            Some(&mut control),
-            MsgFlags::empty(),
-        )
-        .unwrap();
-        let source = message.address.unwrap().ip();
-        let (mut hop_limit, mut destination) = (-1, Ipv6Addr::UNSPECIFIED);
-        for control in message.cmsgs().unwrap() {
-            match control {
-                ControlMessageOwned::Ipv6HopLimit(limit) => hop_limit = limit,
-                ControlMessageOwned::Ipv6PacketInfo(info) => {
-                    destination = Ipv6Addr::from(info.ipi6_addr.s6_addr);
+        let mut seen: Vec<Seen> = Vec::new();
+        while !vrids
+            .iter()
+            .all(|vrid| seen.iter().any(|s| s.advert.vrid == *vrid))
+        {
+            let mut buffer = [0u8; 2048];
+            let mut control = nix::cmsg_space!(libc::in6_pktinfo, libc::c_int);
+            let mut iov = [IoSliceMut::new(&mut buffer)];
+            let message = recvmsg::<SockaddrIn6>(
+                std::os::fd::AsRawFd::as_raw_fd(&socket),
+                &mut iov,
+                Some(&mut control),
+                MsgFlags::empty(),
+            )
+            .unwrap();
+            let source = message.address.unwrap().ip();
+            let (mut hop_limit, mut destination) = (-1, Ipv6Addr::UNSPECIFIED);
+            for control in message.cmsgs().unwrap() {
+                match control {
+                    ControlMessageOwned::Ipv6HopLimit(limit) => hop_limit = limit,
+                    ControlMessageOwned::Ipv6PacketInfo(info) => {
+                        destination = Ipv6Addr::from(info.ipi6_addr.s6_addr);
+                    }
+                    _ => {}
                 }
-                _ => {}
             }
+            let length = message.bytes;
+            let packet = Packet::new_checked(&buffer[..length]).unwrap();
+            let advert = AdvertRepr::parse(
+                &packet,
+                source.into(),
+                destination.into(),
+                ChecksumMode::Standard,
+            )
+            .unwrap();
+            seen.push(Seen {
+                source,
+                destination,
+                hop_limit,
+                advert,
+            });
         }
-        let length = message.bytes;
-        let packet = Packet::new_checked(&buffer[..length]).unwrap();
-        let advert = AdvertRepr::parse(
-            &packet,
-            source.into(),
-            destination.into(),
-            ChecksumMode::Standard,
-        )
-        .unwrap();
-        Seen {
-            source,
-            destination,
-            hop_limit,
-            advert,
-        }
+        seen
     })
     .unwrap()
 }
@@ -158,55 +166,88 @@ fn our_ipv6_pair_elects_fails_over_and_preempts() {
         return;
     };
     const VIP: &str = "fd00::100";
-    let config = |priority: u8| {
-        let instance = VrrpInstance::new("VI_1", "eth0", 51, priority)
+    // VI_2: unicast over IPv6 between the global addresses.
+    const UNICAST_VIP: &str = "fd00::200";
+    let config = |priority: u8, me: &str, peer: &str| {
+        let multicast = VrrpInstance::new("VI_1", "eth0", 51, priority)
             .version(3)
             .vip(&format!("{VIP}/64"));
-        keepalived::config("lab", &[instance])
+        let unicast = VrrpInstance::new("VI_2", "eth0", 52, priority)
+            .version(3)
+            .unicast(me, &[peer])
+            .vip(&format!("{UNICAST_VIP}/64"));
+        keepalived::config("lab", &[multicast, unicast])
     };
+    let high_config = config(150, "fd00::1", "fd00::2");
     let master = entering("VI_1", "MASTER");
-    let mut high = vrrpd(&p.a, "vrrpd-1", &config(150));
-    let mut low = vrrpd(&p.b, "vrrpd-2", &config(100));
+    let mut high = vrrpd(&p.a, "vrrpd-1", &high_config);
+    let mut low = vrrpd(&p.b, "vrrpd-2", &config(100, "fd00::2", "fd00::1"));
     high.wait_for_log(&master, Duration::from_secs(10)).unwrap();
-    low.wait_for_log(&entering("VI_1", "BACKUP"), Duration::from_secs(10))
+    for name in ["VI_1", "VI_2"] {
+        low.wait_for_log(&entering(name, "BACKUP"), Duration::from_secs(10))
+            .unwrap();
+    }
+    high.wait_for_log(&entering("VI_2", "MASTER"), Duration::from_secs(10))
         .unwrap();
-    netlab::wait_until("the master to hold the VIP", Duration::from_secs(3), || {
-        Ok(holds(&p.a, VIP))
-    })
+    netlab::wait_until(
+        "the master to hold the VIPs",
+        Duration::from_secs(3),
+        || Ok(holds(&p.a, VIP) && holds(&p.a, UNICAST_VIP)),
+    )
     .unwrap();
+    assert!(
+        !holds(&p.b, UNICAST_VIP),
+        "the backup must not hold the VIP"
+    );
     assert!(!holds(&p.b, VIP), "the backup must not hold the VIP");
 
-    // On the wire: VRRPv3 from the master's link-local address to
-    // ff02::12 with hop limit 255 and a checksum over that pseudo-header.
-    let seen = observe_ipv6_advert(&p.b);
-    assert!(seen.source.is_unicast_link_local(), "{}", seen.source);
-    assert_eq!(seen.destination, "ff02::12".parse::<Ipv6Addr>().unwrap());
-    assert_eq!(seen.hop_limit, 255);
-    assert_eq!(seen.advert.version, Version::V3);
-    assert_eq!((seen.advert.vrid, seen.advert.priority), (51, 150));
-    assert_eq!(seen.advert.addresses, [VIP.parse::<IpAddr>().unwrap()]);
+    // On the wire, VRRPv3 with hop limit 255 and a checksum over the real
+    // pseudo-header: VI_1 from the master's link-local address to ff02::12,
+    // VI_2 from its unicast_src_ip to the peer.
+    for seen in observe_ipv6_adverts(&p.b, &[51, 52]) {
+        assert_eq!(seen.hop_limit, 255);
+        assert_eq!(seen.advert.version, Version::V3);
+        assert_eq!(seen.advert.priority, 150);
+        let (source_ok, destination, vip) = match seen.advert.vrid {
+            51 => (seen.source.is_unicast_link_local(), "ff02::12", VIP),
+            52 => (
+                seen.source == "fd00::1".parse::<Ipv6Addr>().unwrap(),
+                "fd00::2",
+                UNICAST_VIP,
+            ),
+            other => panic!("an advert for VRID {other}"),
+        };
+        assert!(source_ok, "VRID {}: from {}", seen.advert.vrid, seen.source);
+        assert_eq!(seen.destination, destination.parse::<Ipv6Addr>().unwrap());
+        assert_eq!(seen.advert.addresses, [vip.parse::<IpAddr>().unwrap()]);
+    }
 
     // A crash: the backup takes over within Master_Down_Interval
     // (3 + (256-100)/256 s at advert_int 1), plus scheduling slack.
     let mark = low.log_mark();
+    let killed = Instant::now();
     high.kill().unwrap();
-    let took = low
-        .wait_for_log_after(mark, &master, Duration::from_secs(10))
-        .unwrap();
+    for name in ["VI_1", "VI_2"] {
+        low.wait_for_log_after(mark, &entering(name, "MASTER"), Duration::from_secs(10))
+            .unwrap();
+    }
+    let took = killed.elapsed();
     eprintln!("IPv6 takeover after SIGKILL: {took:?}");
     assert!(took <= Duration::from_millis(3_609 + 500), "{took:?}");
-    netlab::wait_until("the backup to hold the VIP", Duration::from_secs(3), || {
-        Ok(holds(&p.b, VIP))
-    })
+    netlab::wait_until(
+        "the backup to hold the VIPs",
+        Duration::from_secs(3),
+        || Ok(holds(&p.b, VIP) && holds(&p.b, UNICAST_VIP)),
+    )
     .unwrap();
 
     // The higher priority comes back and preempts.
-    let mut high = vrrpd(&p.a, "vrrpd-3", &config(150));
+    let mut high = vrrpd(&p.a, "vrrpd-3", &high_config);
     high.wait_for_log(&master, Duration::from_secs(10)).unwrap();
     netlab::wait_until(
         "the old backup to release the VIP",
         Duration::from_secs(5),
-        || Ok(!holds(&p.b, VIP)),
+        || Ok(!holds(&p.b, VIP) && !holds(&p.b, UNICAST_VIP)),
     )
     .unwrap();
 
@@ -214,13 +255,18 @@ fn our_ipv6_pair_elects_fails_over_and_preempts() {
     let mark = low.log_mark();
     let stopped = Instant::now();
     high.signal(Signal::SIGTERM).unwrap();
-    low.wait_for_log_after(mark, &master, Duration::from_secs(10))
-        .unwrap();
+    for name in ["VI_1", "VI_2"] {
+        low.wait_for_log_after(mark, &entering(name, "MASTER"), Duration::from_secs(10))
+            .unwrap();
+    }
     let took = stopped.elapsed();
     eprintln!("IPv6 takeover after SIGTERM: {took:?}");
     assert!(took <= Duration::from_millis(609 + 500), "{took:?}");
     high.terminate(Duration::from_secs(5)).unwrap();
-    assert!(!holds(&p.a, VIP), "a stopped master releases the VIP");
+    assert!(
+        !holds(&p.a, VIP) && !holds(&p.a, UNICAST_VIP),
+        "a stopped master releases the VIPs"
+    );
     for log in [high.log(), low.log()] {
         assert!(!log.contains("ignoring advert"), "{log}");
     }
