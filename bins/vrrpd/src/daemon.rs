@@ -14,7 +14,7 @@ use vrrp_proto::{Action, Destinations, Instance, State, SyncGroup, Transmit};
 use crate::fifo::{self, Fifos};
 use crate::netlink::{Event, Events};
 use crate::setup::{Planned, PlannedGroup};
-use crate::socket::{GROUP_V4, Received, VrrpSocket};
+use crate::socket::{Received, VrrpSocket};
 
 /// What the state machine's actions do outside the process.
 pub(crate) trait Effects {
@@ -364,7 +364,7 @@ fn update_groups(
 
 fn send(r: &mut Running, socket: &VrrpSocket, transmit: Transmit) {
     let destinations: Vec<IpAddr> = match transmit.destinations {
-        Destinations::Multicast => vec![GROUP_V4.into()],
+        Destinations::Multicast => vec![socket.group()],
         Destinations::Unicast(peers) => peers,
     };
     let source = socket.source();

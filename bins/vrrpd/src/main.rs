@@ -6,9 +6,11 @@
 //! keepalived-rs (which restarts it if it dies) and stops cleanly on
 //! SIGTERM: a master sends priority 0 and removes its addresses.
 //!
-//! This build runs IPv4 instances (multicast and unicast); IPv6 instances,
-//! track scripts/files/processes, notify hooks, VMACs and the control
-//! socket are refused with a message until they land.
+//! This build runs IPv4 and IPv6 instances (multicast and unicast; IPv6
+//! adverts go out from the interface's link-local address unless
+//! `unicast_src_ip`/`mcast_src_ip` says otherwise); track scripts, files
+//! and processes, VMACs and the control socket are refused with a message
+//! until they land.
 #![deny(unsafe_code)] // the packet-socket module (garp) opts out, for sockaddr_ll.
 
 mod daemon;
@@ -69,7 +71,9 @@ struct Cli {
     log_detail: bool,
 }
 
-/// The first address of `family` on `interface` (its primary address).
+/// The address adverts of `family` go out from on `interface`: the first
+/// IPv4 address, or for IPv6 the link-local one (RFC 5798 §5.1.2.1; a
+/// global address would not be recognised by keepalived as the master).
 fn primary_address(interface: &str, ipv6: bool) -> Option<IpAddr> {
     let addresses = nix::ifaddrs::getifaddrs().ok()?;
     addresses
@@ -78,7 +82,7 @@ fn primary_address(interface: &str, ipv6: bool) -> Option<IpAddr> {
         .find_map(
             |address| match (address.as_sockaddr_in(), address.as_sockaddr_in6(), ipv6) {
                 (Some(v4), _, false) => Some(IpAddr::V4(v4.ip())),
-                (_, Some(v6), true) => Some(IpAddr::V6(v6.ip())),
+                (_, Some(v6), true) if v6.ip().is_unicast_link_local() => Some(IpAddr::V6(v6.ip())),
                 _ => None,
             },
         )
@@ -107,15 +111,6 @@ fn main() -> ExitCode {
     let (planned, problems) = setup::plan(&parsed.config, primary_address);
     for problem in &problems {
         eprintln!("vrrpd: {problem}");
-    }
-    let (planned, refused): (Vec<_>, Vec<_>) = planned
-        .into_iter()
-        .partition(|p| p.protocol.primary_address.is_ipv4());
-    for p in &refused {
-        eprintln!(
-            "vrrpd: ({}) IPv6 instances are not supported by this build yet; not started",
-            p.protocol.name
-        );
     }
     if planned.is_empty() {
         eprintln!("vrrpd: no VRRP instance to run");
@@ -172,16 +167,14 @@ async fn serve(
         let socket = match index_of.get(&key) {
             Some(&i) => i,
             None => {
-                let IpAddr::V4(source) = p.protocol.primary_address else {
-                    return Err(format!("({}) not an IPv4 instance", p.protocol.name));
-                };
                 let socket =
-                    socket::VrrpSocket::open_v4(&p.interface, ifindex, source).map_err(|e| {
-                        format!(
-                            "({}) cannot open the VRRP socket on {}: {e}",
-                            p.protocol.name, p.interface
-                        )
-                    })?;
+                    socket::VrrpSocket::open(&p.interface, ifindex, p.protocol.primary_address)
+                        .map_err(|e| {
+                            format!(
+                                "({}) cannot open the VRRP socket on {}: {e}",
+                                p.protocol.name, p.interface
+                            )
+                        })?;
                 sockets.push(socket);
                 index_of.insert(key, sockets.len() - 1);
                 sockets.len() - 1

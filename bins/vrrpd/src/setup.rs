@@ -99,7 +99,7 @@ fn plan_one(
     let source = source.ok_or_else(|| {
         format!(
             "interface {interface} has no {} address",
-            if ipv6 { "IPv6" } else { "IPv4" }
+            if ipv6 { "link-local IPv6" } else { "IPv4" }
         )
     })?;
 

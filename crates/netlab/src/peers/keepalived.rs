@@ -130,6 +130,8 @@ pub struct VrrpInstance {
     pub unicast_src_ip: Option<String>,
     /// `unicast_peer` addresses; empty means multicast.
     pub unicast_peers: Vec<String>,
+    /// `native_ipv6`: an IPv6 instance even before its addresses say so.
+    pub native_ipv6: bool,
     /// Further keyword lines, verbatim.
     pub extra: Vec<String>,
 }
@@ -151,6 +153,7 @@ impl VrrpInstance {
             auth_pass: None,
             unicast_src_ip: None,
             unicast_peers: Vec::new(),
+            native_ipv6: false,
             extra: Vec::new(),
         }
     }
@@ -158,6 +161,37 @@ impl VrrpInstance {
     /// Adds a virtual address.
     pub fn vip(mut self, address: &str) -> Self {
         self.virtual_ipaddress.push(address.to_owned());
+        self
+    }
+
+    /// Sets `version` (2 or 3).
+    pub fn version(mut self, version: u8) -> Self {
+        self.version = Some(version);
+        self
+    }
+
+    /// Sets `advert_int` in seconds.
+    pub fn advert_int(mut self, seconds: f64) -> Self {
+        self.advert_int = seconds;
+        self
+    }
+
+    /// Sets `authentication { auth_type PASS auth_pass <pass> }`.
+    pub fn auth_pass(mut self, pass: &str) -> Self {
+        self.auth_pass = Some(pass.to_owned());
+        self
+    }
+
+    /// Sends unicast from `source` to `peers` instead of multicast.
+    pub fn unicast(mut self, source: &str, peers: &[&str]) -> Self {
+        self.unicast_src_ip = Some(source.to_owned());
+        self.unicast_peers = peers.iter().map(|p| (*p).to_owned()).collect();
+        self
+    }
+
+    /// Sets `native_ipv6`.
+    pub fn native_ipv6(mut self) -> Self {
+        self.native_ipv6 = true;
         self
     }
 
@@ -172,6 +206,9 @@ impl VrrpInstance {
         let _ = writeln!(text, "    advert_int {}", self.advert_int);
         if let Some(version) = self.version {
             let _ = writeln!(text, "    version {version}");
+        }
+        if self.native_ipv6 {
+            let _ = writeln!(text, "    native_ipv6");
         }
         if self.nopreempt {
             let _ = writeln!(text, "    nopreempt");
@@ -244,5 +281,38 @@ mod tests {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");
         }
         assert_eq!(text.matches('{').count(), text.matches('}').count());
+        assert!(!text.contains("native_ipv6"));
+    }
+
+    #[test]
+    fn builder_methods_render_ipv6_and_unicast_instances() {
+        let v6 = VrrpInstance::new("VI_6", "eth0", 53, 100)
+            .version(3)
+            .advert_int(0.05)
+            .native_ipv6()
+            .vip("fd00::100/64");
+        let text = v6.render();
+        for expected in [
+            "version 3",
+            "advert_int 0.05",
+            "native_ipv6",
+            "        fd00::100/64",
+        ] {
+            assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+        }
+        let unicast = VrrpInstance::new("VI_U", "eth0", 51, 100)
+            .auth_pass("pw")
+            .unicast("10.0.0.2", &["10.0.0.1", "10.0.0.3"])
+            .render();
+        for expected in [
+            "auth_pass pw",
+            "unicast_src_ip 10.0.0.2",
+            "        10.0.0.1\n        10.0.0.3\n",
+        ] {
+            assert!(
+                unicast.contains(expected),
+                "missing {expected:?} in\n{unicast}"
+            );
+        }
     }
 }
