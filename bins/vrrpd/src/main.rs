@@ -6,9 +6,12 @@
 //! keepalived-rs (which restarts it if it dies) and stops cleanly on
 //! SIGTERM: a master sends priority 0 and removes its addresses.
 //!
+//! It also installs `virtual_routes`/`virtual_rules` while master, the
+//! `static_*` blocks from start to stop, and `use_vmac` macvlans.
+//!
 //! This build runs IPv4 instances (multicast and unicast); IPv6 instances,
-//! track scripts/files/processes, notify hooks, VMACs and the control
-//! socket are refused with a message until they land.
+//! track scripts/files/processes, `use_vmac_addr` and the control socket
+//! are refused with a message until they land.
 #![deny(unsafe_code)] // the packet-socket module (garp) opts out, for sockaddr_ll.
 
 mod daemon;
@@ -24,8 +27,10 @@ mod garp;
 )]
 mod netlink;
 mod notify;
+mod routing;
 mod setup;
 mod socket;
+mod vmac;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -103,7 +108,12 @@ fn main() -> ExitCode {
     if parsed.verdict() == kconf_parser::Verdict::Fatal {
         return ExitCode::from(4);
     }
-    let (planned, problems) = setup::plan(&parsed.config, primary_address);
+    let (planned, mut problems) = setup::plan(&parsed.config, primary_address);
+    let statics = routing::Static::plan(
+        &parsed.config,
+        &mut routing::Preferences::default(),
+        &mut problems,
+    );
     for problem in &problems {
         eprintln!("vrrpd: {problem}");
     }
@@ -130,7 +140,7 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(serve(planned)) {
+    match runtime.block_on(serve(planned, statics)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("vrrpd: {err}");
@@ -139,37 +149,57 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(planned: Vec<setup::Planned>) -> Result<(), String> {
+async fn serve(planned: Vec<setup::Planned>, statics: routing::Static) -> Result<(), String> {
     let netlink = netlink::Netlink::new()
         .await
         .map_err(|e| format!("netlink: {e}"))?;
+    let mut host = effects::Host::new(netlink);
+    let mut vmacs = vmac::Vmacs::default();
+    let planned = vmacs.create_all(host.netlink(), planned).await;
+    if planned.is_empty() {
+        vmacs.remove(host.netlink()).await;
+        return Err("no VRRP instance to run".into());
+    }
+    statics.install(host.netlink()).await;
+    let result = serve_instances(&mut host, planned).await;
+    statics.remove(host.netlink()).await;
+    vmacs.remove(host.netlink()).await;
+    result
+}
+
+async fn serve_instances(
+    host: &mut effects::Host,
+    planned: Vec<setup::Planned>,
+) -> Result<(), String> {
+    let netlink = host.netlink();
     // One socket per (interface, source address), shared by its instances.
     let mut sockets = Vec::new();
     let mut index_of: HashMap<(String, IpAddr), usize> = HashMap::new();
     let mut socket_of = Vec::new();
     for p in &planned {
-        let key = (p.interface.clone(), p.protocol.primary_address);
-        let ifindex = netlink
-            .link_index(&p.interface)
-            .await
-            .map_err(|e| format!("({}) {e}", p.protocol.name))?
-            .ok_or_else(|| {
-                format!(
-                    "({}) interface {} does not exist",
-                    p.protocol.name, p.interface
-                )
-            })?;
+        let index = async |name: &str| {
+            netlink
+                .link_index(name)
+                .await
+                .map_err(|e| format!("({}) {e}", p.protocol.name))?
+                .ok_or_else(|| format!("({}) interface {name} does not exist", p.protocol.name))
+        };
+        let ifindex = index(&p.interface).await?;
+        // With a VMAC, adverts go out (and come in) there.
+        let advert_interface = p.advert_interface();
+        let key = (advert_interface.to_owned(), p.protocol.primary_address);
         let socket = match index_of.get(&key) {
             Some(&i) => i,
             None => {
                 let IpAddr::V4(source) = p.protocol.primary_address else {
                     return Err(format!("({}) not an IPv4 instance", p.protocol.name));
                 };
-                let socket =
-                    socket::VrrpSocket::open_v4(&p.interface, ifindex, source).map_err(|e| {
+                let advert_index = index(advert_interface).await?;
+                let socket = socket::VrrpSocket::open_v4(advert_interface, advert_index, source)
+                    .map_err(|e| {
                         format!(
-                            "({}) cannot open the VRRP socket on {}: {e}",
-                            p.protocol.name, p.interface
+                            "({}) cannot open the VRRP socket on {advert_interface}: {e}",
+                            p.protocol.name
                         )
                     })?;
                 sockets.push(socket);
@@ -187,8 +217,7 @@ async fn serve(planned: Vec<setup::Planned>) -> Result<(), String> {
         .watch()
         .await
         .map_err(|e| format!("netlink events: {e}"))?;
-    let mut host = effects::Host::new(netlink);
-    daemon::run(planned, sockets, socket_of, events, &mut host)
+    daemon::run(planned, sockets, socket_of, events, host)
         .await
         .map_err(|e| e.to_string())
 }
