@@ -25,6 +25,12 @@ impl Host {
         }
     }
 
+    /// The request socket, for what lives as long as the daemon (static
+    /// routes, VMACs).
+    pub(crate) fn netlink(&self) -> &Netlink {
+        &self.netlink
+    }
+
     /// The interface an address goes on: its own `dev`, else the instance's.
     fn interface_of<'p>(
         planned: &'p Planned,
@@ -33,7 +39,7 @@ impl Host {
         address
             .dev
             .as_ref()
-            .map_or(planned.interface.as_str(), |dev| dev.value.as_str())
+            .map_or(planned.vip_interface(), |dev| dev.value.as_str())
     }
 
     async fn virtual_addresses(&self, planned: &Planned) -> Vec<VirtualAddress> {
@@ -80,9 +86,18 @@ impl Effects for Host {
                 );
             }
         }
+        // Routes after the addresses (a `src` must exist), as keepalived.
+        planned
+            .routing
+            .install(&planned.protocol.name, &self.netlink)
+            .await;
     }
 
     async fn remove(&mut self, planned: &Planned) {
+        planned
+            .routing
+            .remove(&planned.protocol.name, &self.netlink)
+            .await;
         for address in self.virtual_addresses(planned).await {
             if let Err(err) = self.netlink.remove_address(&address).await {
                 eprintln!(

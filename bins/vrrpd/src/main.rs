@@ -6,11 +6,15 @@
 //! keepalived-rs (which restarts it if it dies) and stops cleanly on
 //! SIGTERM: a master sends priority 0 and removes its addresses.
 //!
+//! It also installs `virtual_routes`/`virtual_rules` while master, the
+//! `static_*` blocks from start to stop, and `use_vmac` macvlans; runs sync
+//! groups and writes the notify FIFOs.
+//!
 //! This build runs IPv4 and IPv6 instances (multicast and unicast; IPv6
 //! adverts go out from the interface's link-local address unless
 //! `unicast_src_ip`/`mcast_src_ip` says otherwise); track scripts, files
-//! and processes, VMACs and the control socket are refused with a message
-//! until they land.
+//! and processes, `use_vmac_addr` and the control socket are refused with a
+//! message until they land.
 #![deny(unsafe_code)] // the packet-socket module (garp) opts out, for sockaddr_ll.
 
 mod daemon;
@@ -27,8 +31,10 @@ mod garp;
 )]
 mod netlink;
 mod notify;
+mod routing;
 mod setup;
 mod socket;
+mod vmac;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -108,17 +114,18 @@ fn main() -> ExitCode {
     if parsed.verdict() == kconf_parser::Verdict::Fatal {
         return ExitCode::from(4);
     }
-    let (planned, problems) = setup::plan(&parsed.config, primary_address);
+    let (planned, mut problems) = setup::plan(&parsed.config, primary_address);
+    let statics = routing::Static::plan(
+        &parsed.config,
+        &mut routing::Preferences::default(),
+        &mut problems,
+    );
     for problem in &problems {
         eprintln!("vrrpd: {problem}");
     }
     if planned.is_empty() {
         eprintln!("vrrpd: no VRRP instance to run");
         return ExitCode::from(1);
-    }
-    let (groups, problems) = setup::plan_groups(&parsed.config, &planned);
-    for problem in &problems {
-        eprintln!("vrrpd: {problem}");
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -131,7 +138,7 @@ fn main() -> ExitCode {
         }
     };
     let config = parsed.config;
-    match runtime.block_on(serve(planned, groups, &config)) {
+    match runtime.block_on(serve(planned, statics, &config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("vrrpd: {err}");
@@ -142,39 +149,72 @@ fn main() -> ExitCode {
 
 async fn serve(
     planned: Vec<setup::Planned>,
-    groups: Vec<setup::PlannedGroup>,
+    statics: routing::Static,
     config: &kconf_parser::model::Config,
 ) -> Result<(), String> {
     let netlink = netlink::Netlink::new()
         .await
         .map_err(|e| format!("netlink: {e}"))?;
+    let mut host = effects::Host::new(netlink);
+    let mut vmacs = vmac::Vmacs::default();
+    let planned = vmacs.create_all(host.netlink(), planned).await;
+    if planned.is_empty() {
+        vmacs.remove(host.netlink()).await;
+        return Err("no VRRP instance to run".into());
+    }
+    // Groups index the instances that really run (a VMAC may have failed).
+    let (groups, problems) = setup::plan_groups(config, &planned);
+    for problem in &problems {
+        eprintln!("vrrpd: {problem}");
+    }
+    // Inside the runtime: the FIFO reader scripts are tokio processes.
+    let fifos = fifo::Fifos::open(config, &setup::default_script_user(config));
+    fifos.start_readers();
+    let hooks = daemon::Hooks::new(groups, fifos);
+    statics.install(host.netlink()).await;
+    let result = serve_instances(&mut host, planned, hooks).await;
+    statics.remove(host.netlink()).await;
+    vmacs.remove(host.netlink()).await;
+    result
+}
+
+async fn serve_instances(
+    host: &mut effects::Host,
+    planned: Vec<setup::Planned>,
+    hooks: daemon::Hooks,
+) -> Result<(), String> {
+    let netlink = host.netlink();
     // One socket per (interface, source address), shared by its instances.
     let mut sockets = Vec::new();
     let mut index_of: HashMap<(String, IpAddr), usize> = HashMap::new();
     let mut socket_of = Vec::new();
     for p in &planned {
-        let key = (p.interface.clone(), p.protocol.primary_address);
-        let ifindex = netlink
-            .link_index(&p.interface)
-            .await
-            .map_err(|e| format!("({}) {e}", p.protocol.name))?
-            .ok_or_else(|| {
-                format!(
-                    "({}) interface {} does not exist",
-                    p.protocol.name, p.interface
-                )
-            })?;
+        let index = async |name: &str| {
+            netlink
+                .link_index(name)
+                .await
+                .map_err(|e| format!("({}) {e}", p.protocol.name))?
+                .ok_or_else(|| format!("({}) interface {name} does not exist", p.protocol.name))
+        };
+        let ifindex = index(&p.interface).await?;
+        // With a VMAC, adverts go out (and come in) there.
+        let advert_interface = p.advert_interface();
+        let key = (advert_interface.to_owned(), p.protocol.primary_address);
         let socket = match index_of.get(&key) {
             Some(&i) => i,
             None => {
-                let socket =
-                    socket::VrrpSocket::open(&p.interface, ifindex, p.protocol.primary_address)
-                        .map_err(|e| {
-                            format!(
-                                "({}) cannot open the VRRP socket on {}: {e}",
-                                p.protocol.name, p.interface
-                            )
-                        })?;
+                let advert_index = index(advert_interface).await?;
+                let socket = socket::VrrpSocket::open(
+                    advert_interface,
+                    advert_index,
+                    p.protocol.primary_address,
+                )
+                .map_err(|e| {
+                    format!(
+                        "({}) cannot open the VRRP socket on {advert_interface}: {e}",
+                        p.protocol.name
+                    )
+                })?;
                 sockets.push(socket);
                 index_of.insert(key, sockets.len() - 1);
                 sockets.len() - 1
@@ -190,12 +230,7 @@ async fn serve(
         .watch()
         .await
         .map_err(|e| format!("netlink events: {e}"))?;
-    let mut host = effects::Host::new(netlink);
-    // Inside the runtime: the FIFO reader scripts are tokio processes.
-    let fifos = fifo::Fifos::open(config, &setup::default_script_user(config));
-    fifos.start_readers();
-    let hooks = daemon::Hooks::new(groups, fifos);
-    daemon::run(planned, sockets, socket_of, events, &mut host, hooks)
+    daemon::run(planned, sockets, socket_of, events, host, hooks)
         .await
         .map_err(|e| e.to_string())
 }

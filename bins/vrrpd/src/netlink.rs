@@ -21,7 +21,11 @@
 //! ```
 
 mod events;
+mod kernel;
 mod message;
+mod names;
+mod route;
+mod rule;
 
 use std::io;
 use std::net::IpAddr;
@@ -34,11 +38,14 @@ use rtnetlink::{Handle, MulticastGroup};
     reason = "the watch loop (restoring removed VIPs, link faults) comes next"
 )]
 pub(crate) use self::events::{AddressEvent, Event, Events, LinkEvent};
+pub(crate) use self::kernel::LinkDetails;
 use self::message::{
     InterfaceAddress, MAX_NAME_LEN, del_address_message, new_address_message, read_address,
     read_link,
 };
 pub(crate) use self::message::{IpFamily, VirtualAddress};
+pub(crate) use self::route::KernelRoute;
+pub(crate) use self::rule::KernelRule;
 
 /// What went wrong talking to the kernel, with what we were doing.
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +65,9 @@ pub(crate) enum NetlinkError {
     /// No interface has this index.
     #[error("no interface has index {index}")]
     NoSuchLink { index: u32 },
+    /// A route or rule that no request could express here.
+    #[error("{what}: {reason}")]
+    Invalid { what: String, reason: String },
     /// A virtual address that no request could express.
     #[error("virtual address {address}/{prefix_len}: {reason}")]
     InvalidAddress {

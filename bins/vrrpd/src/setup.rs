@@ -27,6 +27,25 @@ pub(crate) struct Planned {
     pub(crate) tracked_interfaces: Vec<String>,
     /// Notify scripts.
     pub(crate) notify: crate::notify::Notify,
+    /// `virtual_routes` and `virtual_rules`, installed while master.
+    pub(crate) routing: crate::routing::Routing,
+    /// `use_vmac`.
+    pub(crate) vmac: Option<crate::vmac::VmacPlan>,
+}
+
+impl Planned {
+    /// The interface VIPs without `dev` go on: the VMAC, if any.
+    pub(crate) fn vip_interface(&self) -> &str {
+        self.vmac.as_ref().map_or(&self.interface, |v| &v.name)
+    }
+
+    /// The interface adverts go out on: the VMAC unless `vmac_xmit_base`.
+    pub(crate) fn advert_interface(&self) -> &str {
+        match &self.vmac {
+            Some(vmac) if !vmac.xmit_base => &vmac.name,
+            _ => &self.interface,
+        }
+    }
 }
 
 /// Plans every instance it can run; the others come back as messages.
@@ -37,6 +56,10 @@ pub(crate) fn plan(
 ) -> (Vec<Planned>, Vec<String>) {
     let mut planned = Vec::new();
     let mut problems = Vec::new();
+    // Rules without a preference are numbered static ones first, as
+    // keepalived reads them; main.rs plans (and reports) the static ones.
+    let mut preferences = crate::routing::Preferences::default();
+    crate::routing::Static::plan(config, &mut preferences, &mut Vec::new());
     for vi in &config.vrrp_instances {
         for missing in unsupported(vi) {
             problems.push(format!(
@@ -45,7 +68,16 @@ pub(crate) fn plan(
             ));
         }
         match plan_one(config, vi, &primary) {
-            Ok(p) => planned.push(p),
+            Ok(mut p) => {
+                p.routing = crate::routing::Routing::plan(
+                    &vi.name.value,
+                    &vi.virtual_routes,
+                    &vi.virtual_rules,
+                    &mut preferences,
+                    &mut problems,
+                );
+                planned.push(p);
+            }
             Err(message) => problems.push(format!(
                 "({}) {message}; instance not started",
                 vi.name.value
@@ -58,14 +90,12 @@ pub(crate) fn plan(
 /// Keywords the protocol library handles but this daemon does not wire up
 /// yet; each is reported so that nobody relies on it unknowingly.
 fn unsupported(vi: &VrrpInstance) -> Vec<&'static str> {
-    let checks: [(&'static str, bool); 7] = [
+    let checks: [(&'static str, bool); 5] = [
         ("track_script", !vi.track_script.is_empty()),
         ("track_file", !vi.track_file.is_empty()),
         ("track_process", !vi.track_process.is_empty()),
         ("track_bfd", !vi.track_bfd.is_empty()),
-        ("use_vmac", vi.use_vmac.is_some() || vi.use_vmac_addr),
-        ("virtual_routes", !vi.virtual_routes.is_empty()),
-        ("virtual_rules", !vi.virtual_rules.is_empty()),
+        ("use_vmac_addr", vi.use_vmac_addr),
     ];
     checks
         .into_iter()
@@ -211,12 +241,15 @@ fn plan_one(
             tracker.weight = 0;
         }
     }
+    let vmac = crate::vmac::plan(vi, vrid, ipv6, defaults.vmac_prefix.as_deref())?;
     Ok(Planned {
         protocol,
         interface,
         addresses,
         tracked_interfaces,
         notify,
+        routing: crate::routing::Routing::default(),
+        vmac,
     })
 }
 
@@ -327,6 +360,32 @@ mod tests {
             problems
                 .iter()
                 .any(|p| p.contains("track_script is not supported")),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn routes_rules_and_vmacs_are_planned() {
+        let (planned, problems) = plan_text(
+            "vrrp_instance V {\n interface eth0\n virtual_router_id 51\n use_vmac\n\
+             virtual_routes {\n  10.1.0.0/16 via 192.0.2.254 dev eth0\n  10.2.0.0/16 dev eth0 vrf red\n }\n\
+             virtual_rules {\n  from 10.1.0.0/16 table 100 preference 50\n }\n}\n",
+        );
+        let p = &planned[0];
+        assert_eq!(p.routing.routes.len(), 1);
+        assert_eq!(p.routing.rules.len(), 1);
+        assert_eq!(
+            (p.vip_interface(), p.advert_interface()),
+            ("vrrp.51", "vrrp.51")
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|m| m.starts_with("(V) route 10.2.0.0/16: 'vrf'")),
+            "{problems:?}"
+        );
+        assert!(
+            !problems.iter().any(|m| m.contains("not supported")),
             "{problems:?}"
         );
     }

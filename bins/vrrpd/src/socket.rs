@@ -79,7 +79,9 @@ impl VrrpSocket {
         sender.set_ttl_v4(255)?;
         sender.set_multicast_ttl_v4(255)?;
         sender.set_multicast_loop_v4(false)?;
-        sender.set_multicast_if_v4(&source)?;
+        // No IP_MULTICAST_IF: the bound device already picks the way out,
+        // and the kernel refuses one naming another device (a VMAC's source
+        // address lives on its base interface).
         // Nothing is read from it; keep its queue from holding copies.
         sender.set_recv_buffer_size(0)?;
         Self::wrap(receiver, sender, source.into(), index)
