@@ -6,9 +6,10 @@
 //! keepalived-rs (which restarts it if it dies) and stops cleanly on
 //! SIGTERM: a master sends priority 0 and removes its addresses.
 //!
-//! This build runs IPv4 instances (multicast and unicast); IPv6 instances,
-//! track scripts/files/processes, notify hooks, VMACs and the control
-//! socket are refused with a message until they land.
+//! This build runs IPv4 instances (multicast and unicast) with their
+//! trackers (interfaces, scripts, files, processes) and notify hooks; IPv6
+//! instances, VMACs and the control socket are refused with a message until
+//! they land.
 #![deny(unsafe_code)] // the packet-socket module (garp) opts out, for sockaddr_ll.
 
 mod daemon;
@@ -26,6 +27,7 @@ mod netlink;
 mod notify;
 mod setup;
 mod socket;
+mod track;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -130,7 +132,7 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(serve(planned)) {
+    match runtime.block_on(serve(planned, &parsed.config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("vrrpd: {err}");
@@ -139,7 +141,10 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(planned: Vec<setup::Planned>) -> Result<(), String> {
+async fn serve(
+    planned: Vec<setup::Planned>,
+    config: &kconf_parser::model::Config,
+) -> Result<(), String> {
     let netlink = netlink::Netlink::new()
         .await
         .map_err(|e| format!("netlink: {e}"))?;
@@ -187,8 +192,9 @@ async fn serve(planned: Vec<setup::Planned>) -> Result<(), String> {
         .watch()
         .await
         .map_err(|e| format!("netlink events: {e}"))?;
+    let trackers = track::Trackers::start(config, &planned);
     let mut host = effects::Host::new(netlink);
-    daemon::run(planned, sockets, socket_of, events, &mut host)
+    daemon::run(planned, sockets, socket_of, events, trackers, &mut host)
         .await
         .map_err(|e| e.to_string())
 }

@@ -25,6 +25,9 @@ pub(crate) struct Planned {
     /// The interface behind each of `protocol.trackers`, in order
     /// (`track_interface`).
     pub(crate) tracked_interfaces: Vec<String>,
+    /// The script, file or process behind each of `protocol.trackers` after
+    /// the interfaces, in order.
+    pub(crate) tracked_objects: Vec<crate::track::TrackerId>,
     /// Notify scripts.
     pub(crate) notify: crate::notify::Notify,
 }
@@ -37,6 +40,9 @@ pub(crate) fn plan(
 ) -> (Vec<Planned>, Vec<String>) {
     let mut planned = Vec::new();
     let mut problems = Vec::new();
+    let refused = crate::track::script::refused(config);
+    let refused_scripts: Vec<usize> = refused.iter().map(|(i, _)| *i).collect();
+    problems.extend(refused.into_iter().map(|(_, why)| why));
     for group in &config.sync_groups {
         problems.push(format!(
             "vrrp_sync_group {}: sync groups are not run by this build yet; its instances run on their own",
@@ -51,7 +57,17 @@ pub(crate) fn plan(
             ));
         }
         match plan_one(config, vi, &primary) {
-            Ok(p) => planned.push(p),
+            Ok(mut p) => {
+                let (trackers, objects, notes) = crate::track::plan(config, vi, &refused_scripts);
+                p.protocol.trackers.extend(trackers);
+                p.tracked_objects = objects;
+                problems.extend(
+                    notes
+                        .into_iter()
+                        .map(|note| format!("({}) {note}", vi.name.value)),
+                );
+                planned.push(p);
+            }
             Err(message) => problems.push(format!(
                 "({}) {message}; instance not started",
                 vi.name.value
@@ -64,10 +80,7 @@ pub(crate) fn plan(
 /// Keywords the protocol library handles but this daemon does not wire up
 /// yet; each is reported so that nobody relies on it unknowingly.
 fn unsupported(vi: &VrrpInstance) -> Vec<&'static str> {
-    let checks: [(&'static str, bool); 7] = [
-        ("track_script", !vi.track_script.is_empty()),
-        ("track_file", !vi.track_file.is_empty()),
-        ("track_process", !vi.track_process.is_empty()),
+    let checks: [(&'static str, bool); 4] = [
         ("track_bfd", !vi.track_bfd.is_empty()),
         ("use_vmac", vi.use_vmac.is_some() || vi.use_vmac_addr),
         ("virtual_routes", !vi.virtual_routes.is_empty()),
@@ -218,6 +231,7 @@ fn plan_one(
         interface,
         addresses,
         tracked_interfaces,
+        tracked_objects: Vec::new(),
         notify,
     })
 }
@@ -262,14 +276,24 @@ mod tests {
     #[test]
     fn unsupported_keywords_are_reported_not_ignored_silently() {
         let (planned, problems) = plan_text(
-            "vrrp_script chk {\n script /bin/true\n}\nvrrp_instance V {\n interface eth0\n virtual_router_id 5\n track_script {\n  chk\n }\n notify_master /bin/true\n}\n",
+            "vrrp_script chk {\n script /bin/true\n}\nvrrp_instance V {\n interface eth0\n virtual_router_id 5\n track_script {\n  chk\n }\n track_bfd {\n  b\n }\n notify_master /bin/true\n}\n",
         );
         assert_eq!(planned.len(), 1);
         assert!(
             problems
                 .iter()
-                .any(|p| p.contains("track_script is not supported")),
+                .any(|p| p.contains("track_bfd is not supported")),
             "{problems:?}"
+        );
+        assert!(
+            !problems.iter().any(|p| p.contains("track_script")),
+            "{problems:?}"
+        );
+        // The script's tracker follows the instance's own entries.
+        assert_eq!(planned[0].protocol.trackers.len(), 1);
+        assert_eq!(
+            planned[0].tracked_objects,
+            [crate::track::TrackerId::Script(0)]
         );
     }
 
