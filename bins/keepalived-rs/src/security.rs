@@ -6,78 +6,22 @@
 //! verdict depends on the host; the parser lists the scripts
 //! (`Config::scripts`) and this module looks at the file system.
 
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
-
+pub(crate) use kconf_parser::script_security::{HostInfo, ThisHost};
+use kconf_parser::script_security::{Verdict, default_user, judge};
 use kconf_parser::{Code, Diagnostic, Parsed, Severity};
-
-/// What the checks need to know about the host.
-pub(crate) trait HostInfo {
-    /// Whether a user of that name exists.
-    fn user_exists(&self, name: &str) -> bool;
-    /// The executable a command runs, if it exists.
-    fn program(&self, name: &str) -> Option<PathBuf>;
-    /// Whether a non-root user could change `path` (the file, or a
-    /// directory on the way to it).
-    fn writable_by_others(&self, path: &Path) -> bool;
-}
-
-/// The real host.
-pub(crate) struct ThisHost;
-
-impl HostInfo for ThisHost {
-    fn user_exists(&self, name: &str) -> bool {
-        std::fs::read_to_string("/etc/passwd")
-            .map(|passwd| {
-                passwd
-                    .lines()
-                    .any(|line| line.split(':').next() == Some(name))
-            })
-            .unwrap_or(false)
-    }
-
-    fn program(&self, name: &str) -> Option<PathBuf> {
-        let executable = |path: &Path| {
-            path.metadata()
-                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        };
-        if name.contains('/') {
-            let path = PathBuf::from(name);
-            return executable(&path).then_some(path);
-        }
-        let search =
-            std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin:/usr/sbin:/sbin".into());
-        std::env::split_paths(&search)
-            .map(|dir| dir.join(name))
-            .find(|path| executable(path))
-    }
-
-    fn writable_by_others(&self, path: &Path) -> bool {
-        path.ancestors().any(|part| {
-            part.metadata().is_ok_and(|m| {
-                let sticky_dir = m.is_dir() && m.mode() & 0o1000 != 0;
-                m.uid() != 0 || (m.mode() & 0o022 != 0 && !sticky_dir)
-            })
-        })
-    }
-}
 
 /// Adds keepalived's script security verdicts to `parsed`.
 pub(crate) fn check_scripts(parsed: &mut Parsed, host: &dyn HostInfo) {
     let global = &parsed.config.global;
     let secure = global.enable_script_security;
     let configured_user = global.script_user.as_ref().map(|(user, _)| user.as_str());
-    let default_user = match configured_user {
-        Some(user) => Some(user),
-        None if host.user_exists("keepalived_script") => Some("keepalived_script"),
-        None => None,
-    };
+    let default_user = default_user(configured_user, host);
     let mut found = Vec::new();
     let mut as_root = Vec::new();
     for script in parsed.config.scripts() {
         let user = script.user.or(default_user);
-        if secure && user.is_none() {
-            found.push(Diagnostic::new(
+        match judge(script.command, user, secure, host) {
+            Verdict::NoUser => found.push(Diagnostic::new(
                 Severity::Warning,
                 Code::MissingValue,
                 script.location.cloned(),
@@ -85,33 +29,22 @@ pub(crate) fn check_scripts(parsed: &mut Parsed, host: &dyn HostInfo) {
                     "{}: no user to run it as (script_user is not set and user keepalived_script does not exist); keepalived will not run it",
                     script.what
                 ),
-            ).with_help("set `script_user` in global_defs"));
-            continue;
-        }
-        let program_name = script
-            .command
-            .split_whitespace()
-            .next()
-            .unwrap_or_default()
-            .trim_matches(['"', '\'']);
-        let Some(program) = host.program(program_name) else {
-            found.push(Diagnostic::new(
+            ).with_help("set `script_user` in global_defs")),
+            Verdict::NotExecutable { program } => found.push(Diagnostic::new(
                 Severity::Note,
                 Code::UnknownReference,
                 script.location.cloned(),
                 format!(
-                    "{}: '{program_name}' is not an executable on this host; running it will fail",
+                    "{}: '{program}' is not an executable on this host; running it will fail",
                     script.what
                 ),
-            ));
-            continue;
-        };
-        if !matches!(user, None | Some("root")) {
-            continue;
-        }
-        let insecure = host.writable_by_others(&program);
-        if secure && insecure {
-            found.push(Diagnostic::new(
+            )),
+            Verdict::Unprivileged => {}
+            Verdict::Root {
+                program,
+                writable_by_others: true,
+                secure: true,
+            } => found.push(Diagnostic::new(
                 Severity::Error,
                 Code::Security,
                 script.location.cloned(),
@@ -120,9 +53,11 @@ pub(crate) fn check_scripts(parsed: &mut Parsed, host: &dyn HostInfo) {
                     script.what,
                     program.display()
                 ),
-            ).with_help("make the script and every directory above it owned by root and not group/world-writable"));
-        } else if !secure {
-            as_root.push((script.location.cloned(), script.what, insecure));
+            ).with_help("make the script and every directory above it owned by root and not group/world-writable")),
+            Verdict::Root { secure: true, .. } => {}
+            Verdict::Root { writable_by_others, .. } => {
+                as_root.push((script.location.cloned(), script.what, writable_by_others));
+            }
         }
     }
     if let Some((location, what, _)) = as_root.first() {
@@ -147,6 +82,8 @@ pub(crate) fn check_scripts(parsed: &mut Parsed, host: &dyn HostInfo) {
 
 #[cfg(test)]
 mod tests {
+    use std::path::{Path, PathBuf};
+
     use super::*;
 
     struct FakeHost {

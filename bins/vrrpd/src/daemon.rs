@@ -77,6 +77,7 @@ pub(crate) async fn run(
     sockets: Vec<VrrpSocket>,
     socket_of: Vec<(usize, u32, Vec<Option<u32>>)>,
     mut events: Events,
+    mut trackers: crate::track::Trackers,
     effects: &mut impl Effects,
     mut hooks: Hooks,
 ) -> io::Result<()> {
@@ -102,6 +103,12 @@ pub(crate) async fn run(
     let mut terminate = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
 
+    for &event in trackers.initial() {
+        crate::track::apply(
+            running.iter_mut().map(|r| (&mut r.instance, &r.planned)),
+            event,
+        );
+    }
     let now = Instant::now();
     for r in &mut running {
         // Tracked interfaces that are down (or missing) count from the start.
@@ -143,6 +150,9 @@ pub(crate) async fn run(
                 Some(event) => on_event(&mut running, event, effects).await,
                 None => eprintln!("vrrpd: the netlink event socket closed; link changes are no longer seen"),
             },
+            Some(event) = trackers.next() => {
+                crate::track::apply(running.iter_mut().map(|r| (&mut r.instance, &r.planned)), event);
+            }
             _ = terminate.recv() => break,
             _ = interrupt.recv() => break,
         }

@@ -7,14 +7,15 @@
 //! SIGTERM: a master sends priority 0 and removes its addresses.
 //!
 //! It also installs `virtual_routes`/`virtual_rules` while master, the
-//! `static_*` blocks from start to stop, and `use_vmac` macvlans; runs sync
-//! groups and writes the notify FIFOs.
+//! `static_*` blocks from start to stop, and `use_vmac` macvlans; tracks
+//! interfaces, scripts, files and processes; runs sync groups and writes
+//! the notify FIFOs.
 //!
 //! This build runs IPv4 and IPv6 instances (multicast and unicast; IPv6
 //! adverts go out from the interface's link-local address unless
-//! `unicast_src_ip`/`mcast_src_ip` says otherwise); track scripts, files
-//! and processes, `use_vmac_addr` and the control socket are refused with a
-//! message until they land.
+//! `unicast_src_ip`/`mcast_src_ip` says otherwise); `track_bfd`,
+//! `use_vmac_addr` and the control socket are refused with a message until
+//! they land.
 #![deny(unsafe_code)] // the packet-socket module (garp) opts out, for sockaddr_ll.
 
 mod daemon;
@@ -34,6 +35,7 @@ mod notify;
 mod routing;
 mod setup;
 mod socket;
+mod track;
 mod vmac;
 
 use std::collections::HashMap;
@@ -172,7 +174,7 @@ async fn serve(
     fifos.start_readers();
     let hooks = daemon::Hooks::new(groups, fifos);
     statics.install(host.netlink()).await;
-    let result = serve_instances(&mut host, planned, hooks).await;
+    let result = serve_instances(&mut host, planned, hooks, config).await;
     statics.remove(host.netlink()).await;
     vmacs.remove(host.netlink()).await;
     result
@@ -182,6 +184,7 @@ async fn serve_instances(
     host: &mut effects::Host,
     planned: Vec<setup::Planned>,
     hooks: daemon::Hooks,
+    config: &kconf_parser::model::Config,
 ) -> Result<(), String> {
     let netlink = host.netlink();
     // One socket per (interface, source address), shared by its instances.
@@ -230,7 +233,8 @@ async fn serve_instances(
         .watch()
         .await
         .map_err(|e| format!("netlink events: {e}"))?;
-    daemon::run(planned, sockets, socket_of, events, host, hooks)
+    let trackers = track::Trackers::start(config, &planned);
+    daemon::run(planned, sockets, socket_of, events, trackers, host, hooks)
         .await
         .map_err(|e| e.to_string())
 }

@@ -105,7 +105,7 @@ pub(crate) fn command_of(script: &Script, default_user: &RunAs, extra: Vec<Strin
 
 /// Splits a command line at white space outside single or double quotes,
 /// as keepalived does for script parameters.
-fn split(command: &str) -> Vec<String> {
+pub(crate) fn split(command: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut word = String::new();
     let mut quote: Option<char> = None;

@@ -25,6 +25,9 @@ pub(crate) struct Planned {
     /// The interface behind each of `protocol.trackers`, in order
     /// (`track_interface`).
     pub(crate) tracked_interfaces: Vec<String>,
+    /// The script, file or process behind each of `protocol.trackers` after
+    /// the interfaces, in order.
+    pub(crate) tracked_objects: Vec<crate::track::TrackerId>,
     /// Notify scripts.
     pub(crate) notify: crate::notify::Notify,
     /// `virtual_routes` and `virtual_rules`, installed while master.
@@ -60,6 +63,9 @@ pub(crate) fn plan(
     // keepalived reads them; main.rs plans (and reports) the static ones.
     let mut preferences = crate::routing::Preferences::default();
     crate::routing::Static::plan(config, &mut preferences, &mut Vec::new());
+    let refused = crate::track::script::refused(config);
+    let refused_scripts: Vec<usize> = refused.iter().map(|(i, _)| *i).collect();
+    problems.extend(refused.into_iter().map(|(_, why)| why));
     for vi in &config.vrrp_instances {
         for missing in unsupported(vi) {
             problems.push(format!(
@@ -76,6 +82,24 @@ pub(crate) fn plan(
                     &mut preferences,
                     &mut problems,
                 );
+                let group = group_of(config, &vi.name.value);
+                let (trackers, objects, notes) =
+                    crate::track::plan(config, vi, group, &refused_scripts);
+                p.protocol.trackers.extend(trackers);
+                p.tracked_objects = objects;
+                problems.extend(
+                    notes
+                        .into_iter()
+                        .map(|note| format!("({}) {note}", vi.name.value)),
+                );
+                // keepalived ignores the weights of a sync group's members'
+                // trackers (any failure faults the member, and so the group)
+                // unless the group says sync_group_tracking_weight.
+                if group.is_some_and(|g| !g.sync_group_tracking_weight) {
+                    for tracker in &mut p.protocol.trackers {
+                        tracker.weight = 0;
+                    }
+                }
                 planned.push(p);
             }
             Err(message) => problems.push(format!(
@@ -90,10 +114,7 @@ pub(crate) fn plan(
 /// Keywords the protocol library handles but this daemon does not wire up
 /// yet; each is reported so that nobody relies on it unknowingly.
 fn unsupported(vi: &VrrpInstance) -> Vec<&'static str> {
-    let checks: [(&'static str, bool); 5] = [
-        ("track_script", !vi.track_script.is_empty()),
-        ("track_file", !vi.track_file.is_empty()),
-        ("track_process", !vi.track_process.is_empty()),
+    let checks: [(&'static str, bool); 2] = [
         ("track_bfd", !vi.track_bfd.is_empty()),
         ("use_vmac_addr", vi.use_vmac_addr),
     ];
@@ -233,20 +254,13 @@ fn plan_one(
         .collect();
     let default_user = default_script_user(config);
     let notify = crate::notify::Notify::of(vi, default_user);
-    // keepalived ignores the weights of a sync group's members' trackers
-    // (any failure faults the member, and so the group) unless the group
-    // says sync_group_tracking_weight.
-    if group.is_some_and(|g| !g.sync_group_tracking_weight) {
-        for tracker in &mut protocol.trackers {
-            tracker.weight = 0;
-        }
-    }
     let vmac = crate::vmac::plan(vi, vrid, ipv6, defaults.vmac_prefix.as_deref())?;
     Ok(Planned {
         protocol,
         interface,
         addresses,
         tracked_interfaces,
+        tracked_objects: Vec::new(),
         notify,
         routing: crate::routing::Routing::default(),
         vmac,
@@ -353,14 +367,24 @@ mod tests {
     #[test]
     fn unsupported_keywords_are_reported_not_ignored_silently() {
         let (planned, problems) = plan_text(
-            "vrrp_script chk {\n script /bin/true\n}\nvrrp_instance V {\n interface eth0\n virtual_router_id 5\n track_script {\n  chk\n }\n notify_master /bin/true\n}\n",
+            "vrrp_script chk {\n script /bin/true\n}\nvrrp_instance V {\n interface eth0\n virtual_router_id 5\n track_script {\n  chk\n }\n track_bfd {\n  b\n }\n notify_master /bin/true\n}\n",
         );
         assert_eq!(planned.len(), 1);
         assert!(
             problems
                 .iter()
-                .any(|p| p.contains("track_script is not supported")),
+                .any(|p| p.contains("track_bfd is not supported")),
             "{problems:?}"
+        );
+        assert!(
+            !problems.iter().any(|p| p.contains("track_script")),
+            "{problems:?}"
+        );
+        // The script's tracker follows the instance's own entries.
+        assert_eq!(planned[0].protocol.trackers.len(), 1);
+        assert_eq!(
+            planned[0].tracked_objects,
+            [crate::track::TrackerId::Script(0)]
         );
     }
 

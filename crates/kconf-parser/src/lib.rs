@@ -39,6 +39,7 @@ mod lexer;
 pub mod model;
 mod preprocess;
 mod resolver;
+pub mod script_security;
 pub mod syntax;
 
 use std::path::Path;

@@ -15,9 +15,14 @@ use crate::wire::{Auth, ChecksumMode, HmacKey, Version};
 pub struct TrackerConfig {
     /// 0: the object failing faults the instance. Otherwise the priority
     /// changes by this much: a positive weight is added while the object is
-    /// up, a negative one subtracted while it is down.
+    /// up, a negative one subtracted while it is down. A numeric object
+    /// (`track_file`) adds its value times the weight (see
+    /// [`crate::TrackerStatus`]).
     pub weight: i32,
-    /// Applies the weight in the other direction (up becomes down).
+    /// keepalived's `reverse`: with a weight, the adjustment changes sign
+    /// (a positive weight is subtracted while up, a negative one added
+    /// while down); with weight 0, the instance faults while the object is
+    /// up (or its value is 0) instead.
     pub reverse: bool,
 }
 

@@ -16,6 +16,7 @@ use crate::config::{InstanceConfig, master_down_interval, skew_time};
 use crate::output::{Action, Destinations, Reason, State, Transmit};
 use crate::receive;
 use crate::stats::Stats;
+use crate::tracker::{Effect, TrackerStatus};
 use crate::wire::{AdvertRepr, HmacKey, ReplayWindow, Version};
 
 /// The instance's timers, as data (quinn-proto's habit).
@@ -64,8 +65,10 @@ pub struct Instance {
     master_adver_interval: Duration,
     timers: [Option<Instant>; 5],
     interface_up: bool,
-    /// For each tracked object: is it up?
-    trackers_up: Vec<bool>,
+    /// What each tracked object last reported.
+    trackers: Vec<TrackerStatus>,
+    /// `handle_startup` was called while a tracker held the instance in Init.
+    startup_requested: bool,
     group_fault: bool,
     /// The preempt delay was already added to the current master-down wait.
     preempt_delay_added: bool,
@@ -79,10 +82,11 @@ pub struct Instance {
 }
 
 impl Instance {
-    /// A new instance in Init. Tracked objects start up; the interface
-    /// starts up.
+    /// A new instance in Init. Tracked objects start up (report
+    /// [`TrackerStatus::Pending`] before `handle_startup` for those that
+    /// have not spoken yet); the interface starts up.
     pub fn new(config: InstanceConfig) -> Self {
-        let trackers_up = vec![true; config.trackers.len()];
+        let trackers = vec![TrackerStatus::Up; config.trackers.len()];
         Instance {
             master_adver_interval: config.advert_int,
             config,
@@ -90,7 +94,8 @@ impl Instance {
             reason: Reason::Startup,
             timers: [None; 5],
             interface_up: true,
-            trackers_up,
+            trackers,
+            startup_requested: false,
             group_fault: false,
             preempt_delay_added: false,
             master: None,
@@ -151,26 +156,33 @@ impl Instance {
         if self.config.priority == 255 {
             return 255;
         }
-        let mut priority = i32::from(self.config.priority);
-        for (tracker, &up) in self.config.trackers.iter().zip(&self.trackers_up) {
-            let ok = up != tracker.reverse;
-            if (tracker.weight > 0 && ok) || (tracker.weight < 0 && !ok) {
-                priority += tracker.weight;
+        let mut priority = i64::from(self.config.priority);
+        for effect in self.effects() {
+            if let Effect::Adjust(adjustment) = effect {
+                priority += adjustment;
             }
         }
         priority.clamp(1, 254) as u8
+    }
+
+    fn effects(&self) -> impl Iterator<Item = Effect> + '_ {
+        self.config
+            .trackers
+            .iter()
+            .zip(&self.trackers)
+            .map(|(tracker, &status)| tracker.effect(status))
+    }
+
+    /// What tracked object `index` last reported.
+    pub fn tracker_status(&self, index: usize) -> Option<TrackerStatus> {
+        self.trackers.get(index).copied()
     }
 
     fn faulted(&self) -> Option<Reason> {
         if !self.interface_up {
             return Some(Reason::InterfaceDown);
         }
-        let tracker = self
-            .config
-            .trackers
-            .iter()
-            .zip(&self.trackers_up)
-            .position(|(t, &up)| t.weight == 0 && up == t.reverse);
+        let tracker = self.effects().position(|e| e == Effect::Fault);
         if let Some(index) = tracker {
             return Some(Reason::TrackerDown(index));
         }
@@ -215,8 +227,18 @@ impl Instance {
         if self.state != State::Init {
             return;
         }
+        self.startup_requested = true;
+        self.start(now);
+    }
+
+    /// Leaves Init, unless an unweighted tracker has not reported yet
+    /// (keepalived keeps such an instance in Init until its script ran).
+    fn start(&mut self, now: Instant) {
         if let Some(reason) = self.faulted() {
             self.transition(State::Fault, reason);
+            return;
+        }
+        if self.effects().any(|e| e == Effect::Hold) {
             return;
         }
         if self.config.priority == 255 && self.config.start_as_master {
@@ -373,8 +395,25 @@ impl Instance {
 
     /// Tracked object `index` (into `config.trackers`) went up or down.
     pub fn handle_tracker(&mut self, now: Instant, index: usize, up: bool) {
-        if let Some(slot) = self.trackers_up.get_mut(index) {
-            *slot = up;
+        let status = if up {
+            TrackerStatus::Up
+        } else {
+            TrackerStatus::Down
+        };
+        self.handle_tracker_status(now, index, status);
+    }
+
+    /// Tracked object `index` now reads `value` (`track_file`).
+    pub fn handle_tracker_value(&mut self, now: Instant, index: usize, value: i32) {
+        self.handle_tracker_status(now, index, TrackerStatus::Value(value));
+    }
+
+    /// Tracked object `index` reported `status`. A priority change takes
+    /// effect from the next advert (a master) or the next master-down wait
+    /// (a backup), as in keepalived; an index out of range is ignored.
+    pub fn handle_tracker_status(&mut self, now: Instant, index: usize, status: TrackerStatus) {
+        if let Some(slot) = self.trackers.get_mut(index) {
+            *slot = status;
             self.reassess(now);
         }
     }
@@ -412,12 +451,12 @@ impl Instance {
         if config == self.config {
             return;
         }
-        let trackers_up: Vec<bool> = (0..config.trackers.len())
-            .map(|i| self.trackers_up.get(i).copied().unwrap_or(true))
+        let trackers: Vec<TrackerStatus> = (0..config.trackers.len())
+            .map(|i| self.trackers.get(i).copied().unwrap_or_default())
             .collect();
         let interval_changed = config.advert_int != self.config.advert_int;
         self.config = config;
-        self.trackers_up = trackers_up;
+        self.trackers = trackers;
         if interval_changed {
             if self.state == State::Master {
                 self.set_timer(Timer::Advert, Some(now + self.config.advert_int));
@@ -453,6 +492,7 @@ impl Instance {
                 self.master_adver_interval = self.config.advert_int;
                 self.arm_master_down(now, false);
             }
+            (State::Init, _) if self.startup_requested => self.start(now),
             _ => {}
         }
     }

@@ -63,6 +63,7 @@ mod packet_in;
 mod receive;
 mod stats;
 mod sync;
+mod tracker;
 
 pub use config::{
     GarpConfig, HmacConfig, HmacMode, InstanceConfig, Peer, TrackerConfig, master_down_interval,
@@ -74,3 +75,4 @@ pub use packet_in::PacketError;
 pub use receive::Drop;
 pub use stats::Stats;
 pub use sync::SyncGroup;
+pub use tracker::TrackerStatus;
