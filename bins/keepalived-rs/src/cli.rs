@@ -52,6 +52,11 @@ pub(crate) struct Cli {
     #[arg(short = 'G', long = "no-syslog")]
     pub(crate) no_syslog: bool,
 
+    /// Send syslog messages to this Unix datagram socket instead of the
+    /// system's (/dev/log): for tests and containers.
+    #[arg(long = "syslog-socket", value_name = "PATH", hide = true)]
+    pub(crate) syslog_socket: Option<PathBuf>,
+
     /// Also log to FILE (reopened on SIGHUP, so logrotate can move it).
     #[arg(short = 'g', long = "log-file", value_name = "FILE")]
     pub(crate) log_file: Option<PathBuf>,

@@ -12,6 +12,7 @@
 
 mod cli;
 mod config_test;
+mod log;
 mod security;
 mod supervisor;
 

@@ -11,6 +11,7 @@ use tokio::process::{Child, Command};
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::cli::Cli;
+use crate::log::{DaemonLog, LogTargets};
 
 /// Finds a daemon binary next to our own executable, then on PATH, so a
 /// copied set of binaries works anywhere.
@@ -46,12 +47,29 @@ fn daemon_args(cli: &Cli) -> Vec<String> {
     args
 }
 
-fn spawn(program: &Path, args: &[String]) -> std::io::Result<Child> {
-    Command::new(program)
+/// Starts a daemon with its standard error (and output) going to `targets`
+/// under syslog identity `ident`.
+fn spawn(
+    program: &Path,
+    args: &[String],
+    targets: &LogTargets,
+    ident: &'static str,
+) -> std::io::Result<Child> {
+    let mut child = Command::new(program)
         .args(args)
         .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .kill_on_drop(true)
-        .spawn()
+        .spawn()?;
+    let pid = child.id().unwrap_or(0);
+    if let Some(stderr) = child.stderr.take() {
+        tokio::spawn(DaemonLog::open(targets, ident, pid).follow(stderr));
+    }
+    if let Some(stdout) = child.stdout.take() {
+        tokio::spawn(DaemonLog::open(targets, ident, pid).follow(stdout));
+    }
+    Ok(child)
 }
 
 /// Runs until told to stop. Returns the process exit status.
@@ -84,6 +102,14 @@ pub(crate) fn run(cli: &Cli) -> ExitCode {
         );
         return ExitCode::from(1);
     };
+    // Like keepalived: into the background unless -n, once the
+    // configuration is known to be readable (its errors reach the terminal).
+    if !cli.dont_fork {
+        if let Err(err) = nix::unistd::daemon(false, false) {
+            eprintln!("keepalived-rs: cannot go into the background: {err}");
+            return ExitCode::from(1);
+        }
+    }
     if let Err(err) = std::fs::create_dir_all(&cli.run_dir) {
         eprintln!(
             "keepalived-rs: cannot create {}: {err}",
@@ -108,12 +134,23 @@ pub(crate) fn run(cli: &Cli) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let status = runtime.block_on(supervise(&vrrpd, &daemon_args(cli), cli.dont_respawn));
+    let targets = LogTargets::of(cli);
+    let status = runtime.block_on(supervise(
+        &vrrpd,
+        &daemon_args(cli),
+        cli.dont_respawn,
+        &targets,
+    ));
     let _ = std::fs::remove_file(&pid_file);
     status
 }
 
-async fn supervise(vrrpd: &Path, args: &[String], dont_respawn: bool) -> ExitCode {
+async fn supervise(
+    vrrpd: &Path,
+    args: &[String],
+    dont_respawn: bool,
+    targets: &LogTargets,
+) -> ExitCode {
     let (Ok(mut terminate), Ok(mut interrupt)) = (
         signal(SignalKind::terminate()),
         signal(SignalKind::interrupt()),
@@ -121,17 +158,23 @@ async fn supervise(vrrpd: &Path, args: &[String], dont_respawn: bool) -> ExitCod
         eprintln!("keepalived-rs: cannot install signal handlers");
         return ExitCode::from(1);
     };
+    // The supervisor's own lines go where the daemons' go, as keepalived's
+    // parent logs as "Keepalived".
+    let mut own = DaemonLog::open(targets, "Keepalived", std::process::id());
     loop {
-        let mut child = match spawn(vrrpd, args) {
+        let mut child = match spawn(vrrpd, args, targets, "Keepalived_vrrp") {
             Ok(child) => child,
             Err(err) => {
-                eprintln!("keepalived-rs: cannot start {}: {err}", vrrpd.display());
+                own.line(&format!(
+                    "keepalived-rs: cannot start {}: {err}",
+                    vrrpd.display()
+                ));
                 return ExitCode::from(1);
             }
         };
         tokio::select! {
             status = child.wait() => {
-                eprintln!("keepalived-rs: vrrpd exited ({})", status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string()));
+                own.line(&format!("keepalived-rs: vrrpd exited ({})", status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string())));
                 if dont_respawn {
                     return ExitCode::from(1);
                 }

@@ -7,7 +7,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use futures::StreamExt;
 use futures::future::select_all;
-use tokio::signal::unix::{SignalKind, signal};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use vrrp_proto::wire::{self, Packet};
 use vrrp_proto::{Action, Destinations, Instance, State, SyncGroup, Transmit};
 
@@ -70,17 +70,49 @@ impl Hooks {
     }
 }
 
+/// SIGTERM and SIGINT, caught from the first moment of the process: one
+/// that arrives while the daemon is still starting must still stop it
+/// cleanly (releasing what it installed), not kill it outright.
+pub(crate) struct StopSignals {
+    terminate: Signal,
+    interrupt: Signal,
+}
+
+impl StopSignals {
+    /// Installs the handlers (inside a tokio runtime).
+    pub(crate) fn install() -> io::Result<Self> {
+        Ok(StopSignals {
+            terminate: signal(SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+        })
+    }
+}
+
+/// Where events come from besides the VRRP sockets.
+pub(crate) struct Inputs {
+    /// Link and address changes.
+    pub(crate) events: Events,
+    /// Tracked scripts, files and processes.
+    pub(crate) trackers: crate::track::Trackers,
+    /// The signals that stop the daemon.
+    pub(crate) stop: StopSignals,
+}
+
 /// Runs the instances until SIGTERM or SIGINT; then they stop cleanly
 /// (a master sends priority 0 and removes its addresses).
 pub(crate) async fn run(
     planned: Vec<Planned>,
     sockets: Vec<VrrpSocket>,
     socket_of: Vec<(usize, u32, Vec<Option<u32>>)>,
-    mut events: Events,
-    mut trackers: crate::track::Trackers,
+    inputs: Inputs,
     effects: &mut impl Effects,
     mut hooks: Hooks,
 ) -> io::Result<()> {
+    let Inputs {
+        mut events,
+        mut trackers,
+        stop,
+    } = inputs;
     let mut running: Vec<Running> = planned
         .into_iter()
         .zip(socket_of)
@@ -100,14 +132,22 @@ pub(crate) async fn run(
             "no VRRP socket to listen on",
         ));
     }
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut interrupt = signal(SignalKind::interrupt())?;
+    let StopSignals {
+        mut terminate,
+        mut interrupt,
+    } = stop;
 
     for &event in trackers.initial() {
         crate::track::apply(
             running.iter_mut().map(|r| (&mut r.instance, &r.planned)),
             event,
         );
+    }
+    // A previous run that crashed may have left its addresses behind; an
+    // instance starts without them (as keepalived does), or a restarted
+    // backup would hold a VIP beside the real master.
+    for r in &running {
+        effects.remove(&r.planned).await;
     }
     let now = Instant::now();
     for r in &mut running {

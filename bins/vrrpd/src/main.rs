@@ -98,6 +98,27 @@ fn primary_address(interface: &str, ipv6: bool) -> Option<IpAddr> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("vrrpd: cannot start: {err}");
+            return ExitCode::from(1);
+        }
+    };
+    // First of all, so that a stop request during start-up is a clean stop.
+    let stop = {
+        let _context = runtime.enter();
+        match daemon::StopSignals::install() {
+            Ok(stop) => stop,
+            Err(err) => {
+                eprintln!("vrrpd: cannot install signal handlers: {err}");
+                return ExitCode::from(1);
+            }
+        }
+    };
     let options = kconf_parser::ParseOptions {
         config_id: cli
             .config_id
@@ -129,18 +150,8 @@ fn main() -> ExitCode {
         eprintln!("vrrpd: no VRRP instance to run");
         return ExitCode::from(1);
     }
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("vrrpd: cannot start: {err}");
-            return ExitCode::from(1);
-        }
-    };
     let config = parsed.config;
-    match runtime.block_on(serve(planned, statics, &config)) {
+    match runtime.block_on(serve(planned, statics, &config, stop)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("vrrpd: {err}");
@@ -153,6 +164,7 @@ async fn serve(
     planned: Vec<setup::Planned>,
     statics: routing::Static,
     config: &kconf_parser::model::Config,
+    stop: daemon::StopSignals,
 ) -> Result<(), String> {
     let netlink = netlink::Netlink::new()
         .await
@@ -174,7 +186,7 @@ async fn serve(
     fifos.start_readers();
     let hooks = daemon::Hooks::new(groups, fifos);
     statics.install(host.netlink()).await;
-    let result = serve_instances(&mut host, planned, hooks, config).await;
+    let result = serve_instances(&mut host, planned, hooks, config, stop).await;
     statics.remove(host.netlink()).await;
     vmacs.remove(host.netlink()).await;
     result
@@ -185,6 +197,7 @@ async fn serve_instances(
     planned: Vec<setup::Planned>,
     hooks: daemon::Hooks,
     config: &kconf_parser::model::Config,
+    stop: daemon::StopSignals,
 ) -> Result<(), String> {
     let netlink = host.netlink();
     // One socket per (interface, source address), shared by its instances.
@@ -234,7 +247,12 @@ async fn serve_instances(
         .await
         .map_err(|e| format!("netlink events: {e}"))?;
     let trackers = track::Trackers::start(config, &planned);
-    daemon::run(planned, sockets, socket_of, events, trackers, host, hooks)
+    let inputs = daemon::Inputs {
+        events,
+        trackers,
+        stop,
+    };
+    daemon::run(planned, sockets, socket_of, inputs, host, hooks)
         .await
         .map_err(|e| e.to_string())
 }
