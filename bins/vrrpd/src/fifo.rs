@@ -209,9 +209,8 @@ impl Fifos {
             if fifos.iter().any(|f| f.path == Path::new(&fifo.path.value)) {
                 continue;
             }
-            let reader = script
-                .as_ref()
-                .map(|s| notify::command_of(s, default_user, Vec::new()));
+            let reader = notify::vetted(config, "notify_fifo_script", script)
+                .map(|s| notify::command_of(&s, default_user, Vec::new()));
             match NotifyFifo::open(fifo, reader, default_user) {
                 Ok(fifo) => fifos.push(fifo),
                 Err(err) => eprintln!("vrrpd: notify FIFO {err}; not used"),

@@ -6,8 +6,8 @@
 //! keepalived_script if that user exists, else root); the event loop never
 //! waits for them.
 
-use kconf_parser::model::Script;
 use kconf_parser::model::vrrp::{SyncGroup, VrrpInstance};
+use kconf_parser::model::{Config, Script};
 use vrrp_proto::State;
 
 /// Who runs a script: user and optional group names.
@@ -35,26 +35,33 @@ pub(crate) struct Notify {
 }
 
 impl Notify {
-    pub(crate) fn of(instance: &VrrpInstance, default_user: RunAs) -> Self {
+    /// The notify scripts of an instance, less those keepalived would
+    /// refuse to run (reported).
+    pub(crate) fn of(config: &Config, instance: &VrrpInstance, default_user: RunAs) -> Self {
+        let name = &instance.name.value;
+        let vet =
+            |script: &Option<Script>| vetted(config, &format!("VRRP_Instance({name})"), script);
         Notify {
-            master: instance.notify_master.clone(),
-            backup: instance.notify_backup.clone(),
-            fault: instance.notify_fault.clone(),
-            stop: instance.notify_stop.clone(),
-            any: instance.notify.clone(),
+            master: vet(&instance.notify_master),
+            backup: vet(&instance.notify_backup),
+            fault: vet(&instance.notify_fault),
+            stop: vet(&instance.notify_stop),
+            any: vet(&instance.notify),
             default_user,
             kind: "INSTANCE",
         }
     }
 
     /// The notify scripts of a sync group (`notify` gets `GROUP`).
-    pub(crate) fn of_group(group: &SyncGroup, default_user: RunAs) -> Self {
+    pub(crate) fn of_group(config: &Config, group: &SyncGroup, default_user: RunAs) -> Self {
+        let name = &group.name.value;
+        let vet = |script: &Option<Script>| vetted(config, &format!("VRRP_Group({name})"), script);
         Notify {
-            master: group.notify_master.clone(),
-            backup: group.notify_backup.clone(),
-            fault: group.notify_fault.clone(),
-            stop: group.notify_stop.clone(),
-            any: group.notify.clone(),
+            master: vet(&group.notify_master),
+            backup: vet(&group.notify_backup),
+            fault: vet(&group.notify_fault),
+            stop: vet(&group.notify_stop),
+            any: vet(&group.notify),
             default_user,
             kind: "GROUP",
         }
@@ -88,6 +95,22 @@ impl Notify {
 
     fn command(&self, script: &Script, extra: Vec<String>) -> Command {
         command_of(script, &self.default_user, extra)
+    }
+}
+
+/// `script`, unless keepalived's script security refuses it (then it is
+/// reported and dropped).
+pub(crate) fn vetted(config: &Config, owner: &str, script: &Option<Script>) -> Option<Script> {
+    let script = script.as_ref()?;
+    match crate::track::script::refusal(config, owner, &script.command, script.user.as_deref()) {
+        Some(why) => {
+            eprintln!(
+                "vrrpd: {owner}: not running notify script {}: {why}",
+                script.command
+            );
+            None
+        }
+        None => Some(script.clone()),
     }
 }
 
@@ -181,14 +204,15 @@ mod tests {
 
     #[test]
     fn commands_follow_keepalived_order_arguments_and_users() {
-        let text = "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 5\n notify_master \"/bin/m.sh 'a b' c\" root\n notify /bin/n.sh\n}\n";
+        let text = "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 5\n notify_master \"/bin/echo 'a b' c\" root\n notify /bin/true\n}\n";
         let parsed = kconf_parser::parse_str(text, &kconf_parser::ParseOptions::default());
         let notify = Notify::of(
+            &parsed.config,
             &parsed.config.vrrp_instances[0],
             Some(("nobody".into(), None)),
         );
         let master = notify.commands("VI_1", State::Master, 150);
-        assert_eq!(master[0].argv, ["/bin/m.sh", "a b", "c"]);
+        assert_eq!(master[0].argv, ["/bin/echo", "a b", "c"]);
         assert_eq!(
             master[0].run_as,
             Some(("root".into(), None)),
@@ -196,7 +220,7 @@ mod tests {
         );
         assert_eq!(
             master[1].argv,
-            ["/bin/n.sh", "INSTANCE", "VI_1", "MASTER", "150"]
+            ["/bin/true", "INSTANCE", "VI_1", "MASTER", "150"]
         );
         assert_eq!(
             master[1].run_as,
@@ -207,8 +231,38 @@ mod tests {
         assert_eq!(backup.len(), 1);
         assert_eq!(
             backup[0].argv,
-            ["/bin/n.sh", "INSTANCE", "VI_1", "BACKUP", "150"]
+            ["/bin/true", "INSTANCE", "VI_1", "BACKUP", "150"]
         );
+    }
+
+    #[test]
+    fn scripts_keepalived_would_refuse_are_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        // A root script in a directory anyone can write to.
+        let open = dir.path().join("open");
+        std::fs::create_dir(&open).unwrap();
+        std::fs::set_permissions(&open, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+            .unwrap();
+        let script = open.join("notify.sh");
+        std::fs::write(&script, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        let text = format!(
+            "global_defs {{\n script_user root\n enable_script_security\n}}\n\
+             vrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 5\n \
+             notify_master {}\n notify_backup /no/such/script\n notify /bin/true\n}}\n",
+            script.display()
+        );
+        let parsed = kconf_parser::parse_str(&text, &kconf_parser::ParseOptions::default());
+        let notify = Notify::of(
+            &parsed.config,
+            &parsed.config.vrrp_instances[0],
+            Some(("root".into(), None)),
+        );
+        let master = notify.commands("VI_1", State::Master, 100);
+        assert_eq!(master.len(), 1, "only the safe script runs: {master:?}");
+        assert_eq!(master[0].argv[0], "/bin/true");
+        assert_eq!(notify.commands("VI_1", State::Backup, 100).len(), 1);
     }
 
     #[test]

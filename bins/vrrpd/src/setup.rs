@@ -253,7 +253,7 @@ fn plan_one(
         .cloned()
         .collect();
     let default_user = default_script_user(config);
-    let notify = crate::notify::Notify::of(vi, default_user);
+    let notify = crate::notify::Notify::of(config, vi, default_user);
     let vmac = crate::vmac::plan(vi, vrid, ipv6, defaults.vmac_prefix.as_deref())?;
     Ok(Planned {
         protocol,
@@ -309,7 +309,7 @@ pub(crate) fn plan_groups(
         groups.push(PlannedGroup {
             name: group.name.value.clone(),
             members,
-            notify: crate::notify::Notify::of_group(group, default_script_user(config)),
+            notify: crate::notify::Notify::of_group(config, group, default_script_user(config)),
         });
     }
     (groups, problems)

@@ -25,53 +25,61 @@ use crate::notify::RunAs;
 /// The scripts keepalived would not run, by index into
 /// `config.vrrp_scripts`, each with the log line saying why.
 pub(crate) fn refused(config: &Config) -> Vec<(usize, String)> {
-    let global = &config.global;
-    let script_user = global.script_user.as_ref().map(|(u, _)| u.as_str());
-    let default_user = script_security::default_user(script_user, &ThisHost);
     let mut refused = Vec::new();
     for (i, script) in config.vrrp_scripts.iter().enumerate() {
         let name = &script.name.value;
-        let user = script
-            .user
-            .as_ref()
-            .map(|(u, _)| u.as_str())
-            .or(default_user);
-        let verdict = script_security::judge(
+        let user = script.user.as_ref().map(|(u, _)| u.as_str());
+        let why = refusal(
+            config,
+            &format!("VRRP_Script({name})"),
             &script.script,
             user,
-            global.enable_script_security,
-            &ThisHost,
-        );
-        let why = match verdict {
-            Verdict::NoUser => Some(
-                "enable_script_security is set but there is no user to run it as (set script_user)"
-                    .to_owned(),
-            ),
-            Verdict::NotExecutable { program } => {
-                Some(format!("'{program}' is not found or not executable"))
-            }
-            Verdict::Root {
-                program,
-                writable_by_others: true,
-                secure: true,
-            } => Some(format!(
-                "{} runs as root and a non-root user can change it (or a directory above it)",
-                program.display()
-            )),
-            Verdict::Root { secure: false, .. } => {
-                eprintln!(
-                    "vrrpd: SECURITY VIOLATION - VRRP_Script({name}) runs as root but enable_script_security is not set"
-                );
-                None
-            }
-            Verdict::Root { .. } | Verdict::Unprivileged => None,
-        };
-        let why = why.or_else(|| resolve_user(&run_as(script, config)).err());
+        )
+        .or_else(|| resolve_user(&run_as(script, config)).err());
         if let Some(why) = why {
             refused.push((i, format!("Disabling track script {name}: {why}")));
         }
     }
     refused
+}
+
+/// Why keepalived would not run `command` (as `user`, else the default
+/// script user), if it would not; `what` names the script in the
+/// SECURITY VIOLATION warning logged for a root script without
+/// enable_script_security (which runs all the same, as in keepalived).
+pub(crate) fn refusal(
+    config: &Config,
+    what: &str,
+    command: &str,
+    user: Option<&str>,
+) -> Option<String> {
+    let global = &config.global;
+    let script_user = global.script_user.as_ref().map(|(u, _)| u.as_str());
+    let user = user.or_else(|| script_security::default_user(script_user, &ThisHost));
+    match script_security::judge(command, user, global.enable_script_security, &ThisHost) {
+        Verdict::NoUser => Some(
+            "enable_script_security is set but there is no user to run it as (set script_user)"
+                .to_owned(),
+        ),
+        Verdict::NotExecutable { program } => {
+            Some(format!("'{program}' is not found or not executable"))
+        }
+        Verdict::Root {
+            program,
+            writable_by_others: true,
+            secure: true,
+        } => Some(format!(
+            "{} runs as root and a non-root user can change it (or a directory above it)",
+            program.display()
+        )),
+        Verdict::Root { secure: false, .. } => {
+            eprintln!(
+                "vrrpd: SECURITY VIOLATION - {what} runs as root but enable_script_security is not set"
+            );
+            None
+        }
+        Verdict::Root { .. } | Verdict::Unprivileged => None,
+    }
 }
 
 /// Who runs the script: its own user, else `script_user`, else
