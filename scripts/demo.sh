@@ -50,9 +50,12 @@ for host in lb1 lb2; do
     ip -n $sw link set p$n master br0 up
     ip -n $tag-$host link set eth0 up
     ip -n $tag-$host addr add 192.0.2.$n/24 dev eth0
-    # The example tracks nginx with a script; this build does not run track
-    # scripts yet, so the demo uses the same config without that block.
-    sed -e '/^vrrp_script/,/^}/d' -e '/track_script {/,/}/d' examples/vrrp-pair/$host.conf > "$work/$host.conf"
+    # The example tracks nginx with `pgrep -x nginx`; namespaces share one
+    # process table, so the demo tracks a per-router flag file instead
+    # (present = the web service is healthy). Everything else is the example.
+    touch "$work/$host.web-ok"
+    sed -e "s|/usr/bin/pgrep -x nginx|/usr/bin/test -e $work/$host.web-ok|" \
+        examples/vrrp-pair/$host.conf > "$work/$host.conf"
 done
 
 start() {
@@ -87,6 +90,16 @@ echo "==> starting keepalived-rs on both routers (lb1 has priority 150, lb2 100)
 t0=$(date +%s%N)
 start lb1
 start lb2
+wait_for_vip lb1 "$t0"
+
+echo "==> lb1's web service fails (its track script fails twice: priority 150-60 = 90 < 100)"
+t0=$(date +%s%N)
+rm "$work/lb1.web-ok"
+wait_for_vip lb2 "$t0"
+
+echo "==> lb1's web service recovers (two good checks: priority back to 150, lb1 preempts)"
+t0=$(date +%s%N)
+touch "$work/lb1.web-ok"
 wait_for_vip lb1 "$t0"
 
 echo "==> killing lb1's daemons (SIGKILL: no goodbye advert)"
