@@ -19,6 +19,7 @@
 #![deny(unsafe_code)] // the packet-socket module (garp) opts out, for sockaddr_ll.
 
 mod daemon;
+mod drops;
 mod effects;
 mod fifo;
 #[allow(
@@ -234,9 +235,12 @@ async fn serve_instances(
         .await
         .map_err(|e| format!("netlink events: {e}"))?;
     let trackers = track::Trackers::start(config, &planned);
-    daemon::run(planned, sockets, socket_of, events, trackers, host, hooks)
-        .await
-        .map_err(|e| e.to_string())
+    let drops = drops::Drops::new(config.global.vrrp.log_unknown_vrids);
+    daemon::run(
+        planned, sockets, socket_of, events, trackers, host, hooks, drops,
+    )
+    .await
+    .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
