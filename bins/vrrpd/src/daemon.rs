@@ -11,6 +11,7 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 use vrrp_proto::wire::{self, Packet};
 use vrrp_proto::{Action, Destinations, Instance, State, SyncGroup, Transmit};
 
+use crate::drops::{self, Drops};
 use crate::fifo::{self, Fifos};
 use crate::netlink::{Event, Events};
 use crate::setup::{Planned, PlannedGroup};
@@ -107,6 +108,7 @@ pub(crate) async fn run(
     inputs: Inputs,
     effects: &mut impl Effects,
     mut hooks: Hooks,
+    mut drops: Drops,
 ) -> io::Result<()> {
     let Inputs {
         mut events,
@@ -167,6 +169,7 @@ pub(crate) async fn run(
         let deadline = running
             .iter()
             .filter_map(|r| r.instance.poll_timeout())
+            .chain(drops.poll_timeout())
             .min();
         let sleep = async {
             match deadline {
@@ -177,7 +180,7 @@ pub(crate) async fn run(
         let receive = select_all(sockets.iter().map(|s| Box::pin(s.receive())));
         tokio::select! {
             (result, index, _) = receive => match result {
-                Ok(received) => deliver(&mut running, index, received),
+                Ok(received) => deliver(&mut running, index, received, &mut drops),
                 Err(err) => eprintln!("vrrpd: receive error: {err}"),
             },
             () = sleep => {
@@ -185,6 +188,7 @@ pub(crate) async fn run(
                 for r in &mut running {
                     r.instance.handle_timeout(now);
                 }
+                drops.handle_timeout(now);
             }
             event = events.next() => match event {
                 Some(event) => on_event(&mut running, event, effects).await,
@@ -204,6 +208,7 @@ pub(crate) async fn run(
         r.instance.handle_shutdown(now);
     }
     drain_all(&mut running, &sockets, effects, &mut hooks).await;
+    log_counters(&running, sockets.len(), &mut drops, now);
     Ok(())
 }
 
@@ -266,16 +271,21 @@ async fn on_event(running: &mut [Running], event: Event, effects: &mut impl Effe
     }
 }
 
-/// Hands a packet to the instance of its VRID on that socket.
-fn deliver(running: &mut [Running], socket: usize, received: Received) {
+/// Hands a packet to the instance of its VRID on that socket; what no
+/// instance takes is counted for the socket.
+fn deliver(running: &mut [Running], socket: usize, received: Received, drops: &mut Drops) {
+    let now = Instant::now();
     let Some(&vrid) = received.payload.get(1) else {
+        drops.runt(now, socket, socket_label(running, socket), &received);
         return;
     };
-    let now = Instant::now();
-    for r in running
+    let mut taken = false;
+    for (index, r) in running
         .iter_mut()
-        .filter(|r| r.socket == socket && r.instance.config().vrid == vrid)
+        .enumerate()
+        .filter(|(_, r)| r.socket == socket && r.instance.config().vrid == vrid)
     {
+        taken = true;
         let result = r.instance.handle_packet(
             now,
             received.source,
@@ -284,12 +294,36 @@ fn deliver(running: &mut [Running], socket: usize, received: Received) {
             &received.payload,
         );
         if let Err(err) = result {
-            eprintln!(
-                "({}) ignoring advert from {}: {err:?}",
-                r.instance.config().name,
-                received.source
-            );
+            let name = &r.instance.config().name;
+            drops.instance_dropped(now, index, name, &received, &err);
         }
+    }
+    if !taken {
+        let label = socket_label(running, socket);
+        drops.unknown_vrid(now, socket, label, vrid, received.source);
+    }
+}
+
+/// A socket's name in the log: the interface its instances advertise on.
+fn socket_label(running: &[Running], socket: usize) -> &str {
+    running
+        .iter()
+        .find(|r| r.socket == socket)
+        .map_or("?", |r| r.planned.advert_interface())
+}
+
+/// At exit: the suppressed drops' summaries and every counter, so that the
+/// log accounts for each packet (until the control socket serves them).
+fn log_counters(running: &[Running], sockets: usize, drops: &mut Drops, now: Instant) {
+    drops.flush(now);
+    for r in running {
+        let name = &r.instance.config().name;
+        eprintln!("{}", drops::instance_counters(name, r.instance.stats()));
+    }
+    for socket in 0..sockets {
+        let label = format!("{} socket {socket}", socket_label(running, socket));
+        let counters = drops.socket_counters(socket).counters();
+        eprintln!("{}", drops::counters_line(&label, &counters));
     }
 }
 

@@ -19,6 +19,7 @@
 #![deny(unsafe_code)] // the packet-socket module (garp) opts out, for sockaddr_ll.
 
 mod daemon;
+mod drops;
 mod effects;
 mod fifo;
 #[allow(
@@ -252,7 +253,8 @@ async fn serve_instances(
         trackers,
         stop,
     };
-    daemon::run(planned, sockets, socket_of, inputs, host, hooks)
+    let drops = drops::Drops::new(config.global.vrrp.log_unknown_vrids);
+    daemon::run(planned, sockets, socket_of, inputs, host, hooks, drops)
         .await
         .map_err(|e| e.to_string())
 }

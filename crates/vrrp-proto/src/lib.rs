@@ -73,6 +73,6 @@ pub use instance::{GroupEvent, Instance};
 pub use output::{Action, Destinations, Reason, State, Transmit};
 pub use packet_in::PacketError;
 pub use receive::Drop;
-pub use stats::Stats;
+pub use stats::{RouterStats, Stats};
 pub use sync::SyncGroup;
 pub use tracker::TrackerStatus;

@@ -43,7 +43,11 @@ impl Instance {
         let (packet, advert) = match parsed {
             Ok(parsed) => parsed,
             Err(err) => {
-                self.stats_mut().packet_err += 1;
+                let stats = self.stats_mut();
+                stats.packet_err += 1;
+                if matches!(err, WireError::BadChecksum { .. }) {
+                    stats.chk_err += 1;
+                }
                 return Err(PacketError::Malformed(err));
             }
         };

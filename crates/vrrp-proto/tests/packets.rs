@@ -121,6 +121,8 @@ fn malformed_packets_are_counted_and_dropped() {
         Err(PacketError::Malformed(_))
     ));
     assert_eq!(ours.stats().packet_err, 3);
+    // Only the first was a checksum error; the others were truncated.
+    assert_eq!(ours.stats().chk_err, 1);
     assert_eq!(ours.stats().advert_rcvd, 0);
 }
 
