@@ -70,8 +70,10 @@ impl Hooks {
     }
 }
 
-/// Runs the instances until SIGTERM or SIGINT; then they stop cleanly
-/// (a master sends priority 0 and removes its addresses).
+/// Runs the instances until SIGTERM or SIGINT; then they stop as `release`
+/// says (by default cleanly: a master sends priority 0 and removes its
+/// addresses).
+#[allow(clippy::too_many_arguments, reason = "the daemon's parts, wired once")]
 pub(crate) async fn run(
     planned: Vec<Planned>,
     sockets: Vec<VrrpSocket>,
@@ -80,6 +82,7 @@ pub(crate) async fn run(
     mut trackers: crate::track::Trackers,
     effects: &mut impl Effects,
     mut hooks: Hooks,
+    release: crate::release::Release,
 ) -> io::Result<()> {
     let mut running: Vec<Running> = planned
         .into_iter()
@@ -159,11 +162,28 @@ pub(crate) async fn run(
         drain_all(&mut running, &sockets, effects, &mut hooks).await;
     }
 
+    let every_instance = match release.on_stop() {
+        crate::release::OnStop::Keep => {
+            eprintln!("vrrpd: --dont-release-vrrp: virtual addresses and routes are left in place");
+            return Ok(());
+        }
+        crate::release::OnStop::Shutdown { every_instance } => every_instance,
+    };
     let now = Instant::now();
+    let was_master: Vec<bool> = running
+        .iter()
+        .map(|r| r.instance.state() == State::Master)
+        .collect();
     for r in &mut running {
         r.instance.handle_shutdown(now);
     }
     drain_all(&mut running, &sockets, effects, &mut hooks).await;
+    if every_instance {
+        // A master's addresses went with its shutdown.
+        for (r, _) in running.iter().zip(was_master).filter(|(_, m)| !m) {
+            effects.remove(&r.planned).await;
+        }
+    }
     Ok(())
 }
 

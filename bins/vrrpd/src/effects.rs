@@ -1,27 +1,25 @@
 //! The kernel side of the state machine's actions: virtual addresses
 //! through rtnetlink, gratuitous ARPs / unsolicited NAs through packet
-//! sockets.
-
-use std::collections::HashMap;
-use std::net::IpAddr;
+//! sockets, paced by pacing.rs.
 
 use crate::daemon::Effects;
-use crate::garp::GarpSender;
 use crate::netlink::{Netlink, VirtualAddress};
+use crate::pacing::{Frame, Intervals, Pacer};
 use crate::setup::Planned;
 
 /// Applies actions to this host.
 pub(crate) struct Host {
     netlink: Netlink,
-    /// Packet sockets by interface name, opened on first use.
-    senders: HashMap<String, GarpSender>,
+    /// Sends gratuitous ARPs / NAs, `vrrp_garp_interval` apart.
+    pacer: Pacer,
 }
 
 impl Host {
-    pub(crate) fn new(netlink: Netlink) -> Self {
+    /// Needs a tokio runtime (the pacer is a task).
+    pub(crate) fn new(netlink: Netlink, intervals: Intervals) -> Self {
         Host {
             netlink,
-            senders: HashMap::new(),
+            pacer: Pacer::start(intervals),
         }
     }
 
@@ -94,6 +92,13 @@ impl Effects for Host {
     }
 
     async fn remove(&mut self, planned: &Planned) {
+        self.pacer.cancel(
+            planned
+                .addresses
+                .iter()
+                .map(|a| (Self::interface_of(planned, a).to_owned(), a.address))
+                .collect(),
+        );
         planned
             .routing
             .remove(&planned.protocol.name, &self.netlink)
@@ -113,40 +118,19 @@ impl Effects for Host {
     }
 
     async fn gratuitous(&mut self, planned: &Planned, count: u32) {
+        let mut frames = Vec::new();
         for address in &planned.addresses {
-            let interface = Self::interface_of(planned, address).to_owned();
-            if !self.senders.contains_key(&interface) {
-                let Ok(Some(index)) = self.netlink.link_index(&interface).await else {
-                    continue;
-                };
-                match GarpSender::open(index, &interface) {
-                    Ok(sender) => {
-                        self.senders.insert(interface.clone(), sender);
-                    }
-                    Err(err) => {
-                        eprintln!(
-                            "({}) cannot send gratuitous ARP on {interface}: {err}",
-                            planned.protocol.name
-                        );
-                        continue;
-                    }
-                }
-            }
-            let Some(sender) = self.senders.get(&interface) else {
+            let interface = Self::interface_of(planned, address);
+            let Ok(Some(ifindex)) = self.netlink.link_index(interface).await else {
                 continue;
             };
-            for _ in 0..count {
-                let result = match address.address {
-                    IpAddr::V4(vip) => sender.send_arp(vip),
-                    IpAddr::V6(vip) => sender.send_na(vip, None),
-                };
-                if let Err(err) = result {
-                    eprintln!(
-                        "({}) gratuitous ARP for {} failed: {err}",
-                        planned.protocol.name, address.address
-                    );
-                }
-            }
+            frames.push(Frame {
+                owner: planned.protocol.name.clone(),
+                interface: interface.to_owned(),
+                ifindex,
+                address: address.address,
+            });
         }
+        self.pacer.burst(frames, count);
     }
 }

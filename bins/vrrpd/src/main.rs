@@ -32,6 +32,8 @@ mod garp;
 )]
 mod netlink;
 mod notify;
+mod pacing;
+mod release;
 mod routing;
 mod setup;
 mod socket;
@@ -77,6 +79,17 @@ struct Cli {
     /// Detailed log messages.
     #[arg(short = 'D', long = "log-detail")]
     log_detail: bool,
+
+    /// Drop VIPs on transition from signal (every instance removes its
+    /// virtual addresses when stopped, not only a master).
+    // Long only: vrrpd's -V is --version (keepalived-rs takes -X/-V).
+    #[arg(long = "release-vips")]
+    release_vips: bool,
+
+    /// Don't remove VRRP VIPs, virtual routes and VMACs on stop (and send no
+    /// priority-0 advert).
+    #[arg(long = "dont-release-vrrp")]
+    dont_release_vrrp: bool,
 }
 
 /// The address adverts of `family` go out from on `interface`: the first
@@ -140,7 +153,11 @@ fn main() -> ExitCode {
         }
     };
     let config = parsed.config;
-    match runtime.block_on(serve(planned, statics, &config)) {
+    let release = release::Release {
+        dont_release_vrrp: cli.dont_release_vrrp,
+        release_vips: cli.release_vips,
+    };
+    match runtime.block_on(serve(planned, statics, &config, release)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("vrrpd: {err}");
@@ -153,11 +170,12 @@ async fn serve(
     planned: Vec<setup::Planned>,
     statics: routing::Static,
     config: &kconf_parser::model::Config,
+    release: release::Release,
 ) -> Result<(), String> {
     let netlink = netlink::Netlink::new()
         .await
         .map_err(|e| format!("netlink: {e}"))?;
-    let mut host = effects::Host::new(netlink);
+    let mut host = effects::Host::new(netlink, pacing::Intervals::of(config));
     let mut vmacs = vmac::Vmacs::default();
     let planned = vmacs.create_all(host.netlink(), planned).await;
     if planned.is_empty() {
@@ -174,9 +192,11 @@ async fn serve(
     fifos.start_readers();
     let hooks = daemon::Hooks::new(groups, fifos);
     statics.install(host.netlink()).await;
-    let result = serve_instances(&mut host, planned, hooks, config).await;
+    let result = serve_instances(&mut host, planned, hooks, config, release).await;
     statics.remove(host.netlink()).await;
-    vmacs.remove(host.netlink()).await;
+    if release.removes_vmacs() {
+        vmacs.remove(host.netlink()).await;
+    }
     result
 }
 
@@ -185,6 +205,7 @@ async fn serve_instances(
     planned: Vec<setup::Planned>,
     hooks: daemon::Hooks,
     config: &kconf_parser::model::Config,
+    release: release::Release,
 ) -> Result<(), String> {
     let netlink = host.netlink();
     // One socket per (interface, source address), shared by its instances.
@@ -234,9 +255,11 @@ async fn serve_instances(
         .await
         .map_err(|e| format!("netlink events: {e}"))?;
     let trackers = track::Trackers::start(config, &planned);
-    daemon::run(planned, sockets, socket_of, events, trackers, host, hooks)
-        .await
-        .map_err(|e| e.to_string())
+    daemon::run(
+        planned, sockets, socket_of, events, trackers, host, hooks, release,
+    )
+    .await
+    .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -253,6 +276,9 @@ mod tests {
         assert_eq!(cli.config, PathBuf::from("/k.conf"));
         assert_eq!(cli.run_dir, PathBuf::from("/tmp/r"));
         assert!(cli.log_console && !cli.log_detail && cli.config_id.is_none());
+        assert!(!cli.release_vips && !cli.dont_release_vrrp);
         assert!(Cli::try_parse_from(["vrrpd", "--bogus"]).is_err());
+        let cli = Cli::try_parse_from(["vrrpd", "--release-vips", "--dont-release-vrrp"]).unwrap();
+        assert!(cli.release_vips && cli.dont_release_vrrp);
     }
 }
