@@ -29,21 +29,10 @@ impl Host {
         &self.netlink
     }
 
-    /// The interface an address goes on: its own `dev`, else the instance's.
-    fn interface_of<'p>(
-        planned: &'p Planned,
-        address: &'p kconf_parser::model::ipaddr::IpAddress,
-    ) -> &'p str {
-        address
-            .dev
-            .as_ref()
-            .map_or(planned.vip_interface(), |dev| dev.value.as_str())
-    }
-
     async fn virtual_addresses(&self, planned: &Planned) -> Vec<VirtualAddress> {
         let mut out = Vec::new();
-        for address in &planned.addresses {
-            let interface = Self::interface_of(planned, address);
+        for (i, address) in planned.addresses.iter().enumerate() {
+            let interface = planned.address_interface(i);
             let index = match self.netlink.link_index(interface).await {
                 Ok(Some(index)) => index,
                 Ok(None) => {
@@ -66,7 +55,9 @@ impl Host {
                 label: address.label.clone(),
                 scope: None,
                 peer: address.peer,
-                no_dad: address.no_dad,
+                // keepalived adds IPv6 addresses on a VMAC without DAD: the
+                // other routers' VMACs share the MAC, and hold no VIP.
+                no_dad: address.no_dad || (address.address.is_ipv6() && planned.is_vmac(interface)),
                 preferred_lft: None,
             });
         }
@@ -96,7 +87,8 @@ impl Effects for Host {
             planned
                 .addresses
                 .iter()
-                .map(|a| (Self::interface_of(planned, a).to_owned(), a.address))
+                .enumerate()
+                .map(|(i, a)| (planned.address_interface(i).to_owned(), a.address))
                 .collect(),
         );
         planned
@@ -119,8 +111,8 @@ impl Effects for Host {
 
     async fn gratuitous(&mut self, planned: &Planned, count: u32) {
         let mut frames = Vec::new();
-        for address in &planned.addresses {
-            let interface = Self::interface_of(planned, address);
+        for (i, address) in planned.addresses.iter().enumerate() {
+            let interface = planned.address_interface(i);
             let Ok(Some(ifindex)) = self.netlink.link_index(interface).await else {
                 continue;
             };

@@ -7,15 +7,15 @@
 //! SIGTERM: a master sends priority 0 and removes its addresses.
 //!
 //! It also installs `virtual_routes`/`virtual_rules` while master, the
-//! `static_*` blocks from start to stop, and `use_vmac` macvlans; tracks
+//! `static_*` blocks from start to stop, and `use_vmac` / `use_vmac_addr`
+//! macvlans (IPv4 and IPv6); paces gratuitous ARPs / NAs; tracks
 //! interfaces, scripts, files and processes; runs sync groups and writes
 //! the notify FIFOs.
 //!
 //! This build runs IPv4 and IPv6 instances (multicast and unicast; IPv6
 //! adverts go out from the interface's link-local address unless
-//! `unicast_src_ip`/`mcast_src_ip` says otherwise); `track_bfd`,
-//! `use_vmac_addr` and the control socket are refused with a message until
-//! they land.
+//! `unicast_src_ip`/`mcast_src_ip` says otherwise); `track_bfd` and the
+//! control socket are refused with a message until they land.
 #![deny(unsafe_code)] // the packet-socket module (garp) opts out, for sockaddr_ll.
 
 mod daemon;
@@ -39,6 +39,7 @@ mod setup;
 mod socket;
 mod track;
 mod vmac;
+mod vmac_addr;
 
 use std::collections::HashMap;
 use std::net::IpAddr;

@@ -20,15 +20,16 @@
 //! link-local, else the base interface's link-local address, else the
 //! EUI-64 one of the base's MAC (keepalived's three choices), so adverts go
 //! out with the virtual MAC from an address that is this router's own. The
-//! address is added without DAD (`nodad`): it is already this router's on
-//! the base interface, and a tentative address could not be bound to.
+//! address is added without DAD (`nodad`) and deprecated, as keepalived
+//! 2.2.7 adds it: it is already this router's on the base interface, and a
+//! tentative address could not be bound to.
 //! What it does not do (keepalived 2.2.8+ does): follow later changes of the
 //! base's link-local address, or filter the VMAC's answers to neighbour
 //! solicitations for it.
 //!
 //! An interface of the VMAC's name that is not such a macvlan on the same
-//! interface is an error: it is never taken over. It does not do
-//! `use_vmac_addr` or `use_ipvlan`.
+//! interface is an error: it is never taken over. `use_vmac_addr` VMACs are
+//! planned by vmac_addr.rs and made here; `use_ipvlan` is not done.
 
 use std::net::{IpAddr, Ipv6Addr};
 use std::path::PathBuf;
@@ -240,8 +241,11 @@ impl Vmacs {
                 .await
                 .map_err(|e| e.to_string())?;
         }
+        // Deprecated (preferred lifetime 0), as keepalived 2.2.7 leaves it:
+        // only adverts, bound to it, use it; the kernel picks the base's.
         let link_local = VirtualAddress {
             no_dad: true,
+            preferred_lft: Some(0),
             ..VirtualAddress::new(index, address.into(), 64)
         };
         netlink
@@ -258,12 +262,24 @@ impl Vmacs {
         planned: Vec<crate::setup::Planned>,
     ) -> Vec<crate::setup::Planned> {
         let mut out = Vec::new();
-        for p in planned {
+        'instances: for p in planned {
             if let Some(plan) = &p.vmac {
                 let source = p.protocol.primary_address;
                 if let Err(err) = self.create(netlink, &p.interface, plan, source).await {
                     eprintln!("vrrpd: ({}) {err}; instance not started", p.protocol.name);
                     continue;
+                }
+            }
+            for vmac in &p.address_vmacs {
+                // Not link-local: the VMAC mirrors its base's link-local.
+                let family = if vmac.ipv6 {
+                    IpAddr::V6(Ipv6Addr::UNSPECIFIED)
+                } else {
+                    IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)
+                };
+                if let Err(err) = self.create(netlink, &vmac.base, &vmac.plan, family).await {
+                    eprintln!("vrrpd: ({}) {err}; instance not started", p.protocol.name);
+                    continue 'instances;
                 }
             }
             out.push(p);

@@ -334,3 +334,62 @@ fn dont_release_vrrp_leaves_the_vip_and_release_vips_clears_a_backup() {
     master.signal(Signal::SIGTERM).unwrap();
     master.terminate(Duration::from_secs(5)).unwrap();
 }
+
+#[test]
+fn use_vmac_addr_gives_other_interfaces_and_families_their_own_vmac() {
+    let Some(h) = hosts("vrrpd-vmac-addr") else {
+        return;
+    };
+    let lan2 = h._lab.segment("lan2").unwrap();
+    lan2.attach(&h.a, "eth1", &["10.9.0.1/24"]).unwrap();
+    let mut instance = VrrpInstance::new("VI_1", "eth0", 51, 150)
+        .version(3)
+        .advert_int(0.1)
+        .vip(&format!("{VIP4}/24"))
+        .vip("10.9.0.100/24 dev eth1");
+    instance.extra = vec![
+        "use_vmac".into(),
+        "use_vmac_addr".into(),
+        "virtual_ipaddress_excluded {\n        fd00::300/64\n    }".into(),
+    ];
+    let config = keepalived::config("lab", &[instance]);
+    let mut router = vrrpd(&h.a, "vrrpd-1", &config, &[]);
+    wait_state(&mut router, 0, "MASTER");
+    netlab::wait_until("the VIPs on their VMACs", Duration::from_secs(5), || {
+        Ok(link(&h.a, "vrrp1.51").contains("inet 10.9.0.100/24")
+            && link(&h.a, "vrrp6.51").contains("inet6 fd00::300/64"))
+    })
+    .unwrap_or_else(|e| {
+        panic!(
+            "{e}\n{}\n{}",
+            h.a.run_stdout(&["ip", "-d", "addr"]).unwrap(),
+            router.log()
+        )
+    });
+    let on_eth1 = link(&h.a, "vrrp1.51");
+    assert!(on_eth1.contains("vrrp1.51@eth1"), "{on_eth1}");
+    assert!(
+        on_eth1.contains("link/ether 00:00:5e:00:01:33"),
+        "{on_eth1}"
+    );
+    let ipv6 = link(&h.a, "vrrp6.51");
+    assert!(ipv6.contains("vrrp6.51@eth0"), "{ipv6}");
+    assert!(ipv6.contains("link/ether 00:00:5e:00:02:33"), "{ipv6}");
+    assert!(ipv6.contains("nodad"), "{ipv6}");
+    assert_eq!(link_local(&h.a, "vrrp6.51"), link_local(&h.a, "eth0"));
+    assert!(link(&h.a, "vrrp.51").contains(&format!("inet {VIP4}/24")));
+    assert!(!router.log().contains("not supported"), "{}", router.log());
+    // The IPv6 eVIP answers with the IPv6 virtual MAC.
+    let _ = h.c.run(&["ping", "-6", "-c", "1", "-W", "1", "fd00::300"]);
+    let neigh =
+        h.c.run_stdout(&["ip", "-6", "neigh", "show", "fd00::300"])
+            .unwrap();
+    assert!(neigh.contains("00:00:5e:00:02:33"), "{neigh}");
+
+    router.signal(Signal::SIGTERM).unwrap();
+    router.terminate(Duration::from_secs(5)).unwrap();
+    for name in ["vrrp.51", "vrrp1.51", "vrrp6.51"] {
+        assert!(h.a.run(&["ip", "link", "show", name]).is_err(), "{name}");
+    }
+    drop(lan2);
+}
