@@ -44,6 +44,13 @@ fn daemon_args(cli: &Cli) -> Vec<String> {
     if cli.log_detail {
         args.push("-D".to_owned());
     }
+    // keepalived's -X / -V are the VRRP child's business.
+    if cli.release_vips {
+        args.push("--release-vips".to_owned());
+    }
+    if cli.dont_release_vrrp {
+        args.push("--dont-release-vrrp".to_owned());
+    }
     args
 }
 
@@ -197,5 +204,48 @@ async fn stop(mut child: Child) -> ExitCode {
             let _ = child.kill().await;
             ExitCode::SUCCESS
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    fn argv(args: &[&str]) -> Vec<String> {
+        let cli = Cli::try_parse_from(std::iter::once("keepalived-rs").chain(args.iter().copied()))
+            .unwrap();
+        daemon_args(&cli)
+    }
+
+    #[test]
+    fn vrrpd_gets_the_configuration_and_the_vrrp_flags() {
+        let base = argv(&["-f", "/k.conf", "--run-dir", "/r"]);
+        assert_eq!(base, ["-f", "/k.conf", "--run-dir", "/r"]);
+        assert_eq!(
+            argv(&["-f", "/k.conf", "--run-dir", "/r", "-X", "-l"]),
+            ["-f", "/k.conf", "--run-dir", "/r", "-l", "--release-vips"]
+        );
+        assert_eq!(
+            argv(&["-f", "/k.conf", "--run-dir", "/r", "-V", "-i", "lb1", "-D"]),
+            [
+                "-f",
+                "/k.conf",
+                "--run-dir",
+                "/r",
+                "-i",
+                "lb1",
+                "-D",
+                "--dont-release-vrrp"
+            ]
+        );
+        let both = argv(&["--release-vips", "--dont-release-vrrp"]);
+        assert!(both.ends_with(&[
+            "--release-vips".to_owned(),
+            "--dont-release-vrrp".to_owned()
+        ]));
+        // Flags for other daemons are not passed to vrrpd.
+        assert!(!argv(&["-I", "-R"]).iter().any(|a| a == "-I" || a == "-R"));
     }
 }

@@ -99,8 +99,10 @@ pub(crate) struct Inputs {
     pub(crate) stop: StopSignals,
 }
 
-/// Runs the instances until SIGTERM or SIGINT; then they stop cleanly
-/// (a master sends priority 0 and removes its addresses).
+/// Runs the instances until SIGTERM or SIGINT; then they stop as `release`
+/// says (by default cleanly: a master sends priority 0 and removes its
+/// addresses).
+#[allow(clippy::too_many_arguments, reason = "the daemon's parts, wired once")]
 pub(crate) async fn run(
     planned: Vec<Planned>,
     sockets: Vec<VrrpSocket>,
@@ -109,6 +111,7 @@ pub(crate) async fn run(
     effects: &mut impl Effects,
     mut hooks: Hooks,
     mut drops: Drops,
+    release: crate::release::Release,
 ) -> io::Result<()> {
     let Inputs {
         mut events,
@@ -203,11 +206,29 @@ pub(crate) async fn run(
         drain_all(&mut running, &sockets, effects, &mut hooks).await;
     }
 
+    let every_instance = match release.on_stop() {
+        crate::release::OnStop::Keep => {
+            eprintln!("vrrpd: --dont-release-vrrp: virtual addresses and routes are left in place");
+            log_counters(&running, sockets.len(), &mut drops, Instant::now());
+            return Ok(());
+        }
+        crate::release::OnStop::Shutdown { every_instance } => every_instance,
+    };
     let now = Instant::now();
+    let was_master: Vec<bool> = running
+        .iter()
+        .map(|r| r.instance.state() == State::Master)
+        .collect();
     for r in &mut running {
         r.instance.handle_shutdown(now);
     }
     drain_all(&mut running, &sockets, effects, &mut hooks).await;
+    if every_instance {
+        // A master's addresses went with its shutdown.
+        for (r, _) in running.iter().zip(was_master).filter(|(_, m)| !m) {
+            effects.remove(&r.planned).await;
+        }
+    }
     log_counters(&running, sockets.len(), &mut drops, now);
     Ok(())
 }

@@ -1,27 +1,25 @@
 //! The kernel side of the state machine's actions: virtual addresses
 //! through rtnetlink, gratuitous ARPs / unsolicited NAs through packet
-//! sockets.
-
-use std::collections::HashMap;
-use std::net::IpAddr;
+//! sockets, paced by pacing.rs.
 
 use crate::daemon::Effects;
-use crate::garp::GarpSender;
 use crate::netlink::{Netlink, VirtualAddress};
+use crate::pacing::{Frame, Intervals, Pacer};
 use crate::setup::Planned;
 
 /// Applies actions to this host.
 pub(crate) struct Host {
     netlink: Netlink,
-    /// Packet sockets by interface name, opened on first use.
-    senders: HashMap<String, GarpSender>,
+    /// Sends gratuitous ARPs / NAs, `vrrp_garp_interval` apart.
+    pacer: Pacer,
 }
 
 impl Host {
-    pub(crate) fn new(netlink: Netlink) -> Self {
+    /// Needs a tokio runtime (the pacer is a task).
+    pub(crate) fn new(netlink: Netlink, intervals: Intervals) -> Self {
         Host {
             netlink,
-            senders: HashMap::new(),
+            pacer: Pacer::start(intervals),
         }
     }
 
@@ -31,21 +29,10 @@ impl Host {
         &self.netlink
     }
 
-    /// The interface an address goes on: its own `dev`, else the instance's.
-    fn interface_of<'p>(
-        planned: &'p Planned,
-        address: &'p kconf_parser::model::ipaddr::IpAddress,
-    ) -> &'p str {
-        address
-            .dev
-            .as_ref()
-            .map_or(planned.vip_interface(), |dev| dev.value.as_str())
-    }
-
     async fn virtual_addresses(&self, planned: &Planned) -> Vec<VirtualAddress> {
         let mut out = Vec::new();
-        for address in &planned.addresses {
-            let interface = Self::interface_of(planned, address);
+        for (i, address) in planned.addresses.iter().enumerate() {
+            let interface = planned.address_interface(i);
             let index = match self.netlink.link_index(interface).await {
                 Ok(Some(index)) => index,
                 Ok(None) => {
@@ -68,7 +55,9 @@ impl Host {
                 label: address.label.clone(),
                 scope: None,
                 peer: address.peer,
-                no_dad: address.no_dad,
+                // keepalived adds IPv6 addresses on a VMAC without DAD: the
+                // other routers' VMACs share the MAC, and hold no VIP.
+                no_dad: address.no_dad || (address.address.is_ipv6() && planned.is_vmac(interface)),
                 preferred_lft: None,
             });
         }
@@ -94,6 +83,14 @@ impl Effects for Host {
     }
 
     async fn remove(&mut self, planned: &Planned) {
+        self.pacer.cancel(
+            planned
+                .addresses
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (planned.address_interface(i).to_owned(), a.address))
+                .collect(),
+        );
         planned
             .routing
             .remove(&planned.protocol.name, &self.netlink)
@@ -113,40 +110,19 @@ impl Effects for Host {
     }
 
     async fn gratuitous(&mut self, planned: &Planned, count: u32) {
-        for address in &planned.addresses {
-            let interface = Self::interface_of(planned, address).to_owned();
-            if !self.senders.contains_key(&interface) {
-                let Ok(Some(index)) = self.netlink.link_index(&interface).await else {
-                    continue;
-                };
-                match GarpSender::open(index, &interface) {
-                    Ok(sender) => {
-                        self.senders.insert(interface.clone(), sender);
-                    }
-                    Err(err) => {
-                        eprintln!(
-                            "({}) cannot send gratuitous ARP on {interface}: {err}",
-                            planned.protocol.name
-                        );
-                        continue;
-                    }
-                }
-            }
-            let Some(sender) = self.senders.get(&interface) else {
+        let mut frames = Vec::new();
+        for (i, address) in planned.addresses.iter().enumerate() {
+            let interface = planned.address_interface(i);
+            let Ok(Some(ifindex)) = self.netlink.link_index(interface).await else {
                 continue;
             };
-            for _ in 0..count {
-                let result = match address.address {
-                    IpAddr::V4(vip) => sender.send_arp(vip),
-                    IpAddr::V6(vip) => sender.send_na(vip, None),
-                };
-                if let Err(err) = result {
-                    eprintln!(
-                        "({}) gratuitous ARP for {} failed: {err}",
-                        planned.protocol.name, address.address
-                    );
-                }
-            }
+            frames.push(Frame {
+                owner: planned.protocol.name.clone(),
+                interface: interface.to_owned(),
+                ifindex,
+                address: address.address,
+            });
         }
+        self.pacer.burst(frames, count);
     }
 }

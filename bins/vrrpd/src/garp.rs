@@ -155,6 +155,11 @@ impl GarpSender {
         })
     }
 
+    /// The index of the interface the socket is bound to.
+    pub(crate) fn ifindex(&self) -> u32 {
+        self.ifindex
+    }
+
     /// The interface's hardware address, as it was when the socket opened.
     pub(crate) fn mac(&self) -> [u8; 6] {
         self.mac

@@ -7,15 +7,15 @@
 //! SIGTERM: a master sends priority 0 and removes its addresses.
 //!
 //! It also installs `virtual_routes`/`virtual_rules` while master, the
-//! `static_*` blocks from start to stop, and `use_vmac` macvlans; tracks
+//! `static_*` blocks from start to stop, and `use_vmac` / `use_vmac_addr`
+//! macvlans (IPv4 and IPv6); paces gratuitous ARPs / NAs; tracks
 //! interfaces, scripts, files and processes; runs sync groups and writes
 //! the notify FIFOs.
 //!
 //! This build runs IPv4 and IPv6 instances (multicast and unicast; IPv6
 //! adverts go out from the interface's link-local address unless
-//! `unicast_src_ip`/`mcast_src_ip` says otherwise); `track_bfd`,
-//! `use_vmac_addr` and the control socket are refused with a message until
-//! they land.
+//! `unicast_src_ip`/`mcast_src_ip` says otherwise); `track_bfd` and the
+//! control socket are refused with a message until they land.
 #![deny(unsafe_code)] // the packet-socket module (garp) opts out, for sockaddr_ll.
 
 mod daemon;
@@ -33,11 +33,14 @@ mod garp;
 )]
 mod netlink;
 mod notify;
+mod pacing;
+mod release;
 mod routing;
 mod setup;
 mod socket;
 mod track;
 mod vmac;
+mod vmac_addr;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -78,6 +81,17 @@ struct Cli {
     /// Detailed log messages.
     #[arg(short = 'D', long = "log-detail")]
     log_detail: bool,
+
+    /// Drop VIPs on transition from signal (every instance removes its
+    /// virtual addresses when stopped, not only a master).
+    // Long only: vrrpd's -V is --version (keepalived-rs takes -X/-V).
+    #[arg(long = "release-vips")]
+    release_vips: bool,
+
+    /// Don't remove VRRP VIPs, virtual routes and VMACs on stop (and send no
+    /// priority-0 advert).
+    #[arg(long = "dont-release-vrrp")]
+    dont_release_vrrp: bool,
 }
 
 /// The address adverts of `family` go out from on `interface`: the first
@@ -152,7 +166,11 @@ fn main() -> ExitCode {
         return ExitCode::from(1);
     }
     let config = parsed.config;
-    match runtime.block_on(serve(planned, statics, &config, stop)) {
+    let release = release::Release {
+        dont_release_vrrp: cli.dont_release_vrrp,
+        release_vips: cli.release_vips,
+    };
+    match runtime.block_on(serve(planned, statics, &config, stop, release)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("vrrpd: {err}");
@@ -166,11 +184,12 @@ async fn serve(
     statics: routing::Static,
     config: &kconf_parser::model::Config,
     stop: daemon::StopSignals,
+    release: release::Release,
 ) -> Result<(), String> {
     let netlink = netlink::Netlink::new()
         .await
         .map_err(|e| format!("netlink: {e}"))?;
-    let mut host = effects::Host::new(netlink);
+    let mut host = effects::Host::new(netlink, pacing::Intervals::of(config));
     let mut vmacs = vmac::Vmacs::default();
     let planned = vmacs.create_all(host.netlink(), planned).await;
     if planned.is_empty() {
@@ -187,9 +206,11 @@ async fn serve(
     fifos.start_readers();
     let hooks = daemon::Hooks::new(groups, fifos);
     statics.install(host.netlink()).await;
-    let result = serve_instances(&mut host, planned, hooks, config, stop).await;
+    let result = serve_instances(&mut host, planned, hooks, config, stop, release).await;
     statics.remove(host.netlink()).await;
-    vmacs.remove(host.netlink()).await;
+    if release.removes_vmacs() {
+        vmacs.remove(host.netlink()).await;
+    }
     result
 }
 
@@ -199,6 +220,7 @@ async fn serve_instances(
     hooks: daemon::Hooks,
     config: &kconf_parser::model::Config,
     stop: daemon::StopSignals,
+    release: release::Release,
 ) -> Result<(), String> {
     let netlink = host.netlink();
     // One socket per (interface, source address), shared by its instances.
@@ -254,9 +276,11 @@ async fn serve_instances(
         stop,
     };
     let drops = drops::Drops::new(config.global.vrrp.log_unknown_vrids);
-    daemon::run(planned, sockets, socket_of, inputs, host, hooks, drops)
-        .await
-        .map_err(|e| e.to_string())
+    daemon::run(
+        planned, sockets, socket_of, inputs, host, hooks, drops, release,
+    )
+    .await
+    .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -273,6 +297,9 @@ mod tests {
         assert_eq!(cli.config, PathBuf::from("/k.conf"));
         assert_eq!(cli.run_dir, PathBuf::from("/tmp/r"));
         assert!(cli.log_console && !cli.log_detail && cli.config_id.is_none());
+        assert!(!cli.release_vips && !cli.dont_release_vrrp);
         assert!(Cli::try_parse_from(["vrrpd", "--bogus"]).is_err());
+        let cli = Cli::try_parse_from(["vrrpd", "--release-vips", "--dont-release-vrrp"]).unwrap();
+        assert!(cli.release_vips && cli.dont_release_vrrp);
     }
 }

@@ -34,12 +34,40 @@ pub(crate) struct Planned {
     pub(crate) routing: crate::routing::Routing,
     /// `use_vmac`.
     pub(crate) vmac: Option<crate::vmac::VmacPlan>,
+    /// `use_vmac_addr` and the VIPs' own `use_vmac`: further VMACs.
+    pub(crate) address_vmacs: Vec<crate::vmac_addr::AddressVmac>,
+    /// For each of `addresses`, the index of its VMAC in `address_vmacs`.
+    pub(crate) address_vmac: Vec<Option<usize>>,
 }
 
 impl Planned {
     /// The interface VIPs without `dev` go on: the VMAC, if any.
     pub(crate) fn vip_interface(&self) -> &str {
         self.vmac.as_ref().map_or(&self.interface, |v| &v.name)
+    }
+
+    /// The interface the address at `index` of `addresses` goes on: its
+    /// address VMAC, else its own `dev`, else [`vip_interface`](Self::vip_interface).
+    pub(crate) fn address_interface(&self, index: usize) -> &str {
+        if let Some(vmac) = self
+            .address_vmac
+            .get(index)
+            .copied()
+            .flatten()
+            .and_then(|v| self.address_vmacs.get(v))
+        {
+            return &vmac.plan.name;
+        }
+        self.addresses
+            .get(index)
+            .and_then(|a| a.dev.as_ref())
+            .map_or(self.vip_interface(), |dev| dev.value.as_str())
+    }
+
+    /// Whether `interface` is one of the instance's VMACs.
+    pub(crate) fn is_vmac(&self, interface: &str) -> bool {
+        self.vmac.as_ref().is_some_and(|v| v.name == interface)
+            || self.address_vmacs.iter().any(|v| v.plan.name == interface)
     }
 
     /// The interface adverts go out on: the VMAC unless `vmac_xmit_base`.
@@ -114,10 +142,7 @@ pub(crate) fn plan(
 /// Keywords the protocol library handles but this daemon does not wire up
 /// yet; each is reported so that nobody relies on it unknowingly.
 fn unsupported(vi: &VrrpInstance) -> Vec<&'static str> {
-    let checks: [(&'static str, bool); 2] = [
-        ("track_bfd", !vi.track_bfd.is_empty()),
-        ("use_vmac_addr", vi.use_vmac_addr),
-    ];
+    let checks: [(&'static str, bool); 1] = [("track_bfd", !vi.track_bfd.is_empty())];
     checks
         .into_iter()
         .filter(|(_, used)| *used)
@@ -255,6 +280,19 @@ fn plan_one(
     let default_user = default_script_user(config);
     let notify = crate::notify::Notify::of(config, vi, default_user);
     let vmac = crate::vmac::plan(vi, vrid, ipv6, defaults.vmac_prefix.as_deref())?;
+    let addresses: Vec<IpAddress> = addresses;
+    let (address_vmacs, address_vmac) = crate::vmac_addr::plan(
+        &interface,
+        ipv6,
+        vi.use_vmac_addr,
+        vrid,
+        defaults
+            .vmac_addr_prefix
+            .as_deref()
+            .or(defaults.vmac_prefix.as_deref())
+            .unwrap_or("vrrp"),
+        &addresses,
+    );
     Ok(Planned {
         protocol,
         interface,
@@ -264,6 +302,8 @@ fn plan_one(
         notify,
         routing: crate::routing::Routing::default(),
         vmac,
+        address_vmacs,
+        address_vmac,
     })
 }
 

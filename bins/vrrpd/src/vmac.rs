@@ -12,16 +12,32 @@
 //! The base interface gets `arp_ignore=1` and `arp_filter=1`, so that it
 //! does not answer for the VIPs; its old values come back at stop.
 //!
+//! An IPv6 instance's VMAC carries 00:00:5e:00:02:VRID (RFC 5798 §7.3) and
+//! none of the IPv4 settings, as keepalived does. Its `addr_gen_mode` is
+//! `none` (1): the kernel would otherwise give it the EUI-64 link-local
+//! address of the virtual MAC, the same on every router. Instead it gets the
+//! address adverts come from: the configured source when that is
+//! link-local, else the base interface's link-local address, else the
+//! EUI-64 one of the base's MAC (keepalived's three choices), so adverts go
+//! out with the virtual MAC from an address that is this router's own. The
+//! address is added without DAD (`nodad`) and deprecated, as keepalived
+//! 2.2.7 adds it: it is already this router's on the base interface, and a
+//! tentative address could not be bound to.
+//! What it does not do (keepalived 2.2.8+ does): follow later changes of the
+//! base's link-local address, or filter the VMAC's answers to neighbour
+//! solicitations for it.
+//!
 //! An interface of the VMAC's name that is not such a macvlan on the same
-//! interface is an error: it is never taken over. It does not do
-//! `use_vmac_addr` or `use_ipvlan`.
+//! interface is an error: it is never taken over. `use_vmac_addr` VMACs are
+//! planned by vmac_addr.rs and made here; `use_ipvlan` is not done.
 
+use std::net::{IpAddr, Ipv6Addr};
 use std::path::PathBuf;
 
 use kconf_parser::model::vrrp::VrrpInstance;
 use netlink_packet_route::link::InfoKind;
 
-use crate::netlink::{LinkDetails, Netlink};
+use crate::netlink::{LinkDetails, Netlink, VirtualAddress};
 
 /// The VMAC of one instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,14 +131,17 @@ pub(crate) struct Vmacs {
 }
 
 impl Vmacs {
-    /// Creates (or reuses) the VMAC of `plan` on `base` and sets it up.
+    /// Creates (or reuses) the VMAC of `plan` on `base` and sets it up;
+    /// `source` is the instance's advert source, whose family is the
+    /// instance's.
     pub(crate) async fn create(
         &mut self,
         netlink: &Netlink,
         base: &str,
         plan: &VmacPlan,
-        ipv6: bool,
+        source: IpAddr,
     ) -> Result<(), String> {
+        let ipv6 = source.is_ipv6();
         let base_index = netlink
             .link_index(base)
             .await
@@ -152,6 +171,16 @@ impl Vmacs {
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("the VMAC {} vanished", plan.name))?;
         self.links.push((plan.name.clone(), index));
+        if ipv6 {
+            write_sysctl("ipv6", &plan.name, "addr_gen_mode", "1")?;
+            netlink
+                .set_link_up(index)
+                .await
+                .map_err(|e| e.to_string())?;
+            return self
+                .add_link_local(netlink, (base, base_index), index, plan, source)
+                .await;
+        }
         for (name, value) in [
             ("arp_ignore", "1"),
             ("accept_local", "1"),
@@ -160,11 +189,9 @@ impl Vmacs {
         ] {
             write_sysctl("ipv4", &plan.name, name, value)?;
         }
-        if !ipv6 {
-            // Both routers' VMACs share the MAC, so their IPv6 link-local
-            // addresses would fail DAD against each other.
-            write_sysctl("ipv6", &plan.name, "disable_ipv6", "1")?;
-        }
+        // Both routers' VMACs share the MAC, so their IPv6 link-local
+        // addresses would fail DAD against each other.
+        write_sysctl("ipv6", &plan.name, "disable_ipv6", "1")?;
         for (name, value) in [("arp_ignore", "1"), ("arp_filter", "1")] {
             if self.saved.iter().any(|(i, n, _)| i == base && *n == name) {
                 continue;
@@ -179,6 +206,54 @@ impl Vmacs {
         netlink.set_link_up(index).await.map_err(|e| e.to_string())
     }
 
+    /// Gives an IPv6 VMAC (index `index`) the link-local address adverts
+    /// come from, and takes away the one of the virtual MAC a reused VMAC
+    /// may still have.
+    async fn add_link_local(
+        &self,
+        netlink: &Netlink,
+        (base, base_index): (&str, u32),
+        index: u32,
+        plan: &VmacPlan,
+        source: IpAddr,
+    ) -> Result<(), String> {
+        let address = match source {
+            IpAddr::V6(v6) if v6.is_unicast_link_local() => v6,
+            _ => match netlink.link_local_address(base_index).await {
+                Ok(Some(IpAddr::V6(v6))) => v6,
+                _ => {
+                    let base = netlink
+                        .link_by_name(base)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    let mac = base
+                        .and_then(|b| b.mac)
+                        .and_then(|m| <[u8; 6]>::try_from(m.as_slice()).ok())
+                        .ok_or("the base interface has no link-local address nor MAC")?;
+                    eui64_link_local(mac)
+                }
+            },
+        };
+        let stale = VirtualAddress::new(index, eui64_link_local(plan.mac).into(), 64);
+        if stale.address != IpAddr::V6(address) {
+            netlink
+                .remove_address(&stale)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        // Deprecated (preferred lifetime 0), as keepalived 2.2.7 leaves it:
+        // only adverts, bound to it, use it; the kernel picks the base's.
+        let link_local = VirtualAddress {
+            no_dad: true,
+            preferred_lft: Some(0),
+            ..VirtualAddress::new(index, address.into(), 64)
+        };
+        netlink
+            .add_address(&link_local)
+            .await
+            .map_err(|e| format!("giving {} its link-local address: {e}", plan.name))
+    }
+
     /// Creates the VMAC of each instance that has one; an instance whose
     /// VMAC cannot be made is reported and not started.
     pub(crate) async fn create_all(
@@ -187,12 +262,24 @@ impl Vmacs {
         planned: Vec<crate::setup::Planned>,
     ) -> Vec<crate::setup::Planned> {
         let mut out = Vec::new();
-        for p in planned {
+        'instances: for p in planned {
             if let Some(plan) = &p.vmac {
-                let ipv6 = p.protocol.primary_address.is_ipv6();
-                if let Err(err) = self.create(netlink, &p.interface, plan, ipv6).await {
+                let source = p.protocol.primary_address;
+                if let Err(err) = self.create(netlink, &p.interface, plan, source).await {
                     eprintln!("vrrpd: ({}) {err}; instance not started", p.protocol.name);
                     continue;
+                }
+            }
+            for vmac in &p.address_vmacs {
+                // Not link-local: the VMAC mirrors its base's link-local.
+                let family = if vmac.ipv6 {
+                    IpAddr::V6(Ipv6Addr::UNSPECIFIED)
+                } else {
+                    IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)
+                };
+                if let Err(err) = self.create(netlink, &vmac.base, &vmac.plan, family).await {
+                    eprintln!("vrrpd: ({}) {err}; instance not started", p.protocol.name);
+                    continue 'instances;
                 }
             }
             out.push(p);
@@ -213,6 +300,31 @@ impl Vmacs {
             }
         }
     }
+}
+
+/// The modified EUI-64 link-local address of `mac` (RFC 4291 §2.5.1,
+/// appendix A): fe80::, then the MAC with ff:fe in its middle and the
+/// universal/local bit flipped.
+pub(crate) fn eui64_link_local(mac: [u8; 6]) -> Ipv6Addr {
+    let [a, b, c, d, e, f] = mac;
+    Ipv6Addr::from([
+        0xfe,
+        0x80,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        a ^ 0x02,
+        b,
+        c,
+        0xff,
+        0xfe,
+        d,
+        e,
+        f,
+    ])
 }
 
 fn mac_text(mac: &[u8; 6]) -> String {
@@ -267,6 +379,19 @@ mod tests {
                 None
             )
             .is_err()
+        );
+    }
+
+    #[test]
+    fn link_local_addresses_from_a_mac_are_modified_eui_64() {
+        assert_eq!(
+            eui64_link_local([0x52, 0x54, 0x00, 0x12, 0x34, 0x56]),
+            "fe80::5054:ff:fe12:3456".parse::<Ipv6Addr>().unwrap()
+        );
+        // The virtual MAC: the address every router's VMAC would get.
+        assert_eq!(
+            eui64_link_local([0, 0, 0x5e, 0, 2, 51]),
+            "fe80::200:5eff:fe00:233".parse::<Ipv6Addr>().unwrap()
         );
     }
 
