@@ -6,7 +6,6 @@ use std::net::IpAddr;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use futures::StreamExt;
-use futures::future::select_all;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use vrrp_proto::wire::{self, Packet};
 use vrrp_proto::{Action, Destinations, Instance, State, SyncGroup, Transmit};
@@ -16,6 +15,7 @@ use crate::fifo::{self, Fifos};
 use crate::netlink::{Event, Events};
 use crate::setup::{Planned, PlannedGroup};
 use crate::socket::{Received, VrrpSocket};
+use crate::sockets::SocketTable;
 
 /// What the state machine's actions do outside the process.
 pub(crate) trait Effects {
@@ -33,9 +33,10 @@ pub(crate) trait Effects {
 struct Running {
     instance: Instance,
     planned: Planned,
-    socket: usize,
-    /// The index of the instance's interface.
-    ifindex: u32,
+    /// Its socket; `None` while it waits for its interface or address.
+    socket: Option<usize>,
+    /// The index of the instance's interface (`None`: not there yet).
+    ifindex: Option<u32>,
     /// The index of each tracked interface (`None`: it does not exist).
     tracked: Vec<Option<u32>>,
     /// The last HMAC sequence sent.
@@ -89,6 +90,13 @@ impl StopSignals {
     }
 }
 
+/// Where an instance stands at start: its socket and interface index
+/// (`None`: it waits for them), and the index of each tracked interface.
+pub(crate) struct Placement {
+    pub(crate) socket: Option<(usize, u32)>,
+    pub(crate) tracked: Vec<Option<u32>>,
+}
+
 /// Where events come from besides the VRRP sockets.
 pub(crate) struct Inputs {
     /// Link and address changes.
@@ -105,8 +113,8 @@ pub(crate) struct Inputs {
 #[allow(clippy::too_many_arguments, reason = "the daemon's parts, wired once")]
 pub(crate) async fn run(
     planned: Vec<Planned>,
-    sockets: Vec<VrrpSocket>,
-    socket_of: Vec<(usize, u32, Vec<Option<u32>>)>,
+    mut sockets: SocketTable,
+    placed: Vec<Placement>,
     inputs: Inputs,
     effects: &mut impl Effects,
     mut hooks: Hooks,
@@ -120,23 +128,16 @@ pub(crate) async fn run(
     } = inputs;
     let mut running: Vec<Running> = planned
         .into_iter()
-        .zip(socket_of)
-        .map(|(planned, (socket, ifindex, tracked))| Running {
+        .zip(placed)
+        .map(|(planned, placement)| Running {
             instance: Instance::new(planned.protocol.clone()),
             planned,
-            socket,
-            ifindex,
-            tracked,
+            socket: placement.socket.map(|(socket, _)| socket),
+            ifindex: placement.socket.map(|(_, ifindex)| ifindex),
+            tracked: placement.tracked,
             sequence: None,
         })
         .collect();
-    if sockets.is_empty() {
-        // select_all below needs at least one socket.
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "no VRRP socket to listen on",
-        ));
-    }
     let StopSignals {
         mut terminate,
         mut interrupt,
@@ -164,6 +165,10 @@ pub(crate) async fn run(
             };
             r.instance.handle_tracker(now, tracker, up);
         }
+        if r.socket.is_none() {
+            // Waiting for its interface: FAULT until it comes.
+            r.instance.handle_interface(now, false);
+        }
         r.instance.handle_startup(now);
     }
     drain_all(&mut running, &sockets, effects, &mut hooks).await;
@@ -180,9 +185,8 @@ pub(crate) async fn run(
                 None => std::future::pending().await,
             }
         };
-        let receive = select_all(sockets.iter().map(|s| Box::pin(s.receive())));
         tokio::select! {
-            (result, index, _) = receive => match result {
+            (result, index) = sockets.receive() => match result {
                 Ok(received) => deliver(&mut running, index, received, &mut drops),
                 Err(err) => eprintln!("vrrpd: receive error: {err}"),
             },
@@ -194,7 +198,7 @@ pub(crate) async fn run(
                 drops.handle_timeout(now);
             }
             event = events.next() => match event {
-                Some(event) => on_event(&mut running, event, effects).await,
+                Some(event) => on_event(&mut running, &mut sockets, event, effects).await,
                 None => eprintln!("vrrpd: the netlink event socket closed; link changes are no longer seen"),
             },
             Some(event) = trackers.next() => {
@@ -236,28 +240,48 @@ pub(crate) async fn run(
 /// A link or address change: the instance's interface going down faults
 /// it, coming up recovers it; a virtual address removed by someone else
 /// while master is put back (keepalived does both).
-async fn on_event(running: &mut [Running], event: Event, effects: &mut impl Effects) {
+async fn on_event(
+    running: &mut [Running],
+    sockets: &mut SocketTable,
+    event: Event,
+    effects: &mut impl Effects,
+) {
     let now = Instant::now();
     match event {
         Event::Link(link) => {
             let up = link.up && !link.deleted;
             for r in running.iter_mut() {
-                if r.ifindex == link.index {
+                if r.ifindex == Some(link.index) {
                     r.instance.handle_interface(now, up);
+                } else if r.socket.is_none()
+                    && up
+                    && (link.name == r.planned.interface
+                        || link.name == r.planned.advert_interface())
+                {
+                    activate(r, sockets, now, effects).await;
                 }
-                let trackers: Vec<usize> = r
-                    .tracked
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, i)| **i == Some(link.index))
-                    .map(|(t, _)| t)
-                    .collect();
-                for tracker in trackers {
-                    r.instance.handle_tracker(now, tracker, up);
+                // Tracked interfaces are known by name: one that appears
+                // (or comes back with a new index) is picked up.
+                let names = r.planned.tracked_interfaces.clone();
+                for (tracker, name) in names.iter().enumerate() {
+                    let matches = r.tracked.get(tracker).copied().flatten() == Some(link.index)
+                        || *name == link.name;
+                    if matches {
+                        if let Some(slot) = r.tracked.get_mut(tracker) {
+                            *slot = (!link.deleted).then_some(link.index);
+                        }
+                        r.instance.handle_tracker(now, tracker, up);
+                    }
                 }
             }
         }
-        Event::Address(address) if !address.added => {
+        Event::Address(address) if address.added => {
+            // The address a waiting instance needed may just have come.
+            for r in running.iter_mut().filter(|r| r.socket.is_none()) {
+                activate(r, sockets, now, effects).await;
+            }
+        }
+        Event::Address(address) => {
             for r in running.iter_mut() {
                 let ours = r
                     .planned
@@ -274,12 +298,15 @@ async fn on_event(running: &mut [Running], event: Event, effects: &mut impl Effe
                 }
             }
         }
-        Event::Address(_) => {}
         Event::Overrun => {
             // Events were lost: read the links' state again.
             for r in running.iter_mut() {
-                if let Some(up) = effects.link_up(r.ifindex).await {
-                    r.instance.handle_interface(now, up);
+                if r.socket.is_none() {
+                    activate(r, sockets, now, effects).await;
+                } else if let Some(ifindex) = r.ifindex {
+                    if let Some(up) = effects.link_up(ifindex).await {
+                        r.instance.handle_interface(now, up);
+                    }
                 }
                 for (tracker, index) in r.tracked.clone().into_iter().enumerate() {
                     let Some(index) = index else { continue };
@@ -289,6 +316,47 @@ async fn on_event(running: &mut [Running], event: Event, effects: &mut impl Effe
                 }
             }
         }
+    }
+}
+
+/// Tries to start an instance that waits for its interface or address:
+/// once both are there, its source address is set, its socket opened and
+/// it leaves FAULT as any instance whose link comes up.
+async fn activate(
+    r: &mut Running,
+    sockets: &mut SocketTable,
+    now: Instant,
+    effects: &mut impl Effects,
+) {
+    let name = r.instance.config().name.clone();
+    let advert_interface = r.planned.advert_interface().to_owned();
+    let Ok(advert_index) = nix::net::if_::if_nametoindex(advert_interface.as_str()) else {
+        return;
+    };
+    let mut config = r.instance.config().clone();
+    if config.primary_address.is_unspecified() {
+        let ipv6 = config.primary_address.is_ipv6();
+        let Some(address) = crate::setup::interface_address(&r.planned.interface, ipv6) else {
+            return;
+        };
+        config.primary_address = address;
+        r.planned.protocol.primary_address = address;
+        r.instance.handle_reload(now, config.clone());
+    }
+    match sockets.open(&advert_interface, advert_index, config.primary_address) {
+        Ok(socket) => {
+            let ifindex =
+                nix::net::if_::if_nametoindex(r.planned.interface.as_str()).unwrap_or(advert_index);
+            r.socket = Some(socket);
+            r.ifindex = Some(ifindex);
+            eprintln!(
+                "({name}) interface {advert_interface} is here; sending from {}",
+                config.primary_address
+            );
+            let up = effects.link_up(ifindex).await.unwrap_or(false);
+            r.instance.handle_interface(now, up);
+        }
+        Err(err) => eprintln!("({name}) cannot open the VRRP socket on {advert_interface}: {err}"),
     }
 }
 
@@ -304,7 +372,7 @@ fn deliver(running: &mut [Running], socket: usize, received: Received, drops: &m
     for (index, r) in running
         .iter_mut()
         .enumerate()
-        .filter(|(_, r)| r.socket == socket && r.instance.config().vrid == vrid)
+        .filter(|(_, r)| r.socket == Some(socket) && r.instance.config().vrid == vrid)
     {
         taken = true;
         let result = r.instance.handle_packet(
@@ -329,7 +397,7 @@ fn deliver(running: &mut [Running], socket: usize, received: Received, drops: &m
 fn socket_label(running: &[Running], socket: usize) -> &str {
     running
         .iter()
-        .find(|r| r.socket == socket)
+        .find(|r| r.socket == Some(socket))
         .map_or("?", |r| r.planned.advert_interface())
 }
 
@@ -353,7 +421,7 @@ fn log_counters(running: &[Running], sockets: usize, drops: &mut Drops, now: Ins
 /// other members move in turn, until nothing moves.
 async fn drain_all(
     running: &mut [Running],
-    sockets: &[VrrpSocket],
+    sockets: &SocketTable,
     effects: &mut impl Effects,
     hooks: &mut Hooks,
 ) {
@@ -365,7 +433,7 @@ async fn drain_all(
         let mut lines = Vec::new();
         for (index, r) in running.iter_mut().enumerate() {
             while let Some(transmit) = r.instance.poll_transmit() {
-                let Some(socket) = sockets.get(r.socket) else {
+                let Some(socket) = r.socket.and_then(|i| sockets.get(i)) else {
                     continue;
                 };
                 send(r, socket, transmit);

@@ -38,12 +38,11 @@ mod release;
 mod routing;
 mod setup;
 mod socket;
+mod sockets;
 mod track;
 mod vmac;
 mod vmac_addr;
 
-use std::collections::HashMap;
-use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -94,23 +93,6 @@ struct Cli {
     dont_release_vrrp: bool,
 }
 
-/// The address adverts of `family` go out from on `interface`: the first
-/// IPv4 address, or for IPv6 the link-local one (RFC 5798 §5.1.2.1; a
-/// global address would not be recognised by keepalived as the master).
-fn primary_address(interface: &str, ipv6: bool) -> Option<IpAddr> {
-    let addresses = nix::ifaddrs::getifaddrs().ok()?;
-    addresses
-        .filter(|a| a.interface_name == interface)
-        .filter_map(|a| a.address)
-        .find_map(
-            |address| match (address.as_sockaddr_in(), address.as_sockaddr_in6(), ipv6) {
-                (Some(v4), _, false) => Some(IpAddr::V4(v4.ip())),
-                (_, Some(v6), true) if v6.ip().is_unicast_link_local() => Some(IpAddr::V6(v6.ip())),
-                _ => None,
-            },
-        )
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -152,7 +134,7 @@ fn main() -> ExitCode {
     if parsed.verdict() == kconf_parser::Verdict::Fatal {
         return ExitCode::from(4);
     }
-    let (planned, mut problems) = setup::plan(&parsed.config, primary_address);
+    let (planned, mut problems) = setup::plan(&parsed.config, setup::interface_address);
     let statics = routing::Static::plan(
         &parsed.config,
         &mut routing::Preferences::default(),
@@ -223,47 +205,64 @@ async fn serve_instances(
     release: release::Release,
 ) -> Result<(), String> {
     let netlink = host.netlink();
-    // One socket per (interface, source address), shared by its instances.
-    let mut sockets = Vec::new();
-    let mut index_of: HashMap<(String, IpAddr), usize> = HashMap::new();
-    let mut socket_of = Vec::new();
+    let mut sockets = sockets::SocketTable::default();
+    let mut placed = Vec::new();
     for p in &planned {
-        let index = async |name: &str| {
-            netlink
-                .link_index(name)
-                .await
-                .map_err(|e| format!("({}) {e}", p.protocol.name))?
-                .ok_or_else(|| format!("({}) interface {name} does not exist", p.protocol.name))
-        };
-        let ifindex = index(&p.interface).await?;
-        // With a VMAC, adverts go out (and come in) there.
-        let advert_interface = p.advert_interface();
-        let key = (advert_interface.to_owned(), p.protocol.primary_address);
-        let socket = match index_of.get(&key) {
-            Some(&i) => i,
-            None => {
-                let advert_index = index(advert_interface).await?;
-                let socket = socket::VrrpSocket::open(
-                    advert_interface,
+        // An instance whose interface (or its address) is not there yet
+        // waits for it in FAULT; the daemon opens its socket when it comes.
+        let place = match netlink.link_index(p.advert_interface()).await {
+            Ok(Some(advert_index)) if !p.protocol.primary_address.is_unspecified() => {
+                let ifindex = match netlink.link_index(&p.interface).await {
+                    Ok(Some(index)) => index,
+                    _ => advert_index,
+                };
+                match sockets.open(
+                    p.advert_interface(),
                     advert_index,
                     p.protocol.primary_address,
-                )
-                .map_err(|e| {
-                    format!(
-                        "({}) cannot open the VRRP socket on {advert_interface}: {e}",
-                        p.protocol.name
-                    )
-                })?;
-                sockets.push(socket);
-                index_of.insert(key, sockets.len() - 1);
-                sockets.len() - 1
+                ) {
+                    Ok(socket) => Some((socket, ifindex)),
+                    Err(e) => {
+                        eprintln!(
+                            "({}) cannot open the VRRP socket on {}: {e}; waiting in FAULT",
+                            p.protocol.name,
+                            p.advert_interface()
+                        );
+                        None
+                    }
+                }
             }
+            Ok(Some(_)) => {
+                eprintln!(
+                    "({}) interface {} has no {} address yet; waiting in FAULT",
+                    p.protocol.name,
+                    p.interface,
+                    if p.protocol.primary_address.is_ipv6() {
+                        "link-local IPv6"
+                    } else {
+                        "IPv4"
+                    }
+                );
+                None
+            }
+            Ok(None) => {
+                eprintln!(
+                    "({}) interface {} does not exist (yet); waiting in FAULT until it appears",
+                    p.protocol.name,
+                    p.advert_interface()
+                );
+                None
+            }
+            Err(e) => return Err(format!("({}) {e}", p.protocol.name)),
         };
         let mut tracked = Vec::new();
         for name in &p.tracked_interfaces {
             tracked.push(netlink.link_index(name).await.ok().flatten());
         }
-        socket_of.push((socket, ifindex, tracked));
+        placed.push(daemon::Placement {
+            socket: place,
+            tracked,
+        });
     }
     let events = netlink
         .watch()
@@ -277,7 +276,7 @@ async fn serve_instances(
     };
     let drops = drops::Drops::new(config.global.vrrp.log_unknown_vrids);
     daemon::run(
-        planned, sockets, socket_of, inputs, host, hooks, drops, release,
+        planned, sockets, placed, inputs, host, hooks, drops, release,
     )
     .await
     .map_err(|e| e.to_string())

@@ -79,6 +79,23 @@ impl Planned {
     }
 }
 
+/// The address adverts of an instance on `interface` go out from: its
+/// first IPv4 address, or for IPv6 the link-local one (RFC 5798 §5.1.2.1; a
+/// global address would not be recognised by keepalived as the master).
+pub(crate) fn interface_address(interface: &str, ipv6: bool) -> Option<IpAddr> {
+    let addresses = nix::ifaddrs::getifaddrs().ok()?;
+    addresses
+        .filter(|a| a.interface_name == interface)
+        .filter_map(|a| a.address)
+        .find_map(
+            |address| match (address.as_sockaddr_in(), address.as_sockaddr_in6(), ipv6) {
+                (Some(v4), _, false) => Some(IpAddr::V4(v4.ip())),
+                (_, Some(v6), true) if v6.ip().is_unicast_link_local() => Some(IpAddr::V6(v6.ip())),
+                _ => None,
+            },
+        )
+}
+
 /// Plans every instance it can run; the others come back as messages.
 /// `primary` finds an interface's primary address of a family.
 pub(crate) fn plan(
@@ -172,12 +189,13 @@ fn plan_one(
         .unicast_src_ip
         .or(vi.mcast_src_ip)
         .or_else(|| primary(&interface, ipv6));
-    let source = source.ok_or_else(|| {
-        format!(
-            "interface {interface} has no {} address",
-            if ipv6 { "link-local IPv6" } else { "IPv4" }
-        )
-    })?;
+    // No address yet (the interface is missing, or not configured yet): the
+    // instance waits in FAULT and takes the address when it appears.
+    let source = source.unwrap_or(if ipv6 {
+        IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED)
+    } else {
+        IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)
+    });
 
     let mut protocol = InstanceConfig::new(&vi.name.value, vrid, source);
     protocol.version = match (ipv6, vi.version.unwrap_or(global.vrrp_version)) {
@@ -455,13 +473,24 @@ mod tests {
     }
 
     #[test]
-    fn what_cannot_run_is_reported() {
+    fn an_interface_without_an_address_leaves_the_source_to_find_later() {
         let (planned, problems) =
             plan_text("vrrp_instance V {\n interface eth9\n virtual_router_id 5\n}\n");
-        assert!(planned.is_empty());
-        assert!(
-            problems[0].contains("eth9 has no IPv4 address"),
-            "{problems:?}"
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(planned[0].protocol.primary_address.is_unspecified());
+        let (planned, _) = plan_text(
+            "vrrp_instance V {\n interface eth9\n virtual_router_id 5\n unicast_src_ip 192.0.2.9\n}\n",
         );
+        assert_eq!(
+            planned[0].protocol.primary_address,
+            "192.0.2.9".parse::<IpAddr>().unwrap()
+        );
+    }
+
+    #[test]
+    fn what_cannot_run_is_reported() {
+        let (planned, problems) = plan_text("vrrp_instance V {\n virtual_router_id 5\n}\n");
+        assert!(planned.is_empty());
+        assert!(problems[0].contains("no interface"), "{problems:?}");
     }
 }

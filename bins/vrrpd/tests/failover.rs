@@ -309,3 +309,32 @@ fn notify_scripts_run_with_keepalived_arguments() {
     .unwrap_or_else(|e| panic!("{e}: {:?}", recorded()));
     assert!(!high.log().contains("not supported"), "{}", high.log());
 }
+
+#[test]
+fn an_interface_that_appears_later_is_picked_up() {
+    let Some(lab) = Lab::for_test("vrrpd-late-interface", &[]) else {
+        return;
+    };
+    let lan = lab.segment("lan").unwrap();
+    let (a, b) = (lab.host("a").unwrap(), lab.host("b").unwrap());
+    lan.attach(&b, "eth0", &["10.0.0.2/24"]).unwrap();
+    // a's eth0 does not exist yet: vrrpd waits in FAULT instead of failing.
+    let mut late = vrrpd(&a, "vrrpd-1", &config(150));
+    late.wait_for_log("(VI_1) Entering FAULT STATE", Duration::from_secs(5))
+        .unwrap();
+    let mut other = vrrpd(&b, "vrrpd-2", &config(100));
+    wait_master(&mut other, 0, Duration::from_secs(10));
+    assert!(late.is_running(), "{}", late.log());
+
+    // The interface comes (with its address): the instance starts, and
+    // its higher priority takes the VIP over.
+    let mark = late.log_mark();
+    lan.attach(&a, "eth0", &["10.0.0.1/24"]).unwrap();
+    late.wait_for_log_after(mark, "interface eth0 is here", Duration::from_secs(5))
+        .unwrap();
+    wait_master(&mut late, mark, Duration::from_secs(10));
+    netlab::wait_until("the VIP to move", Duration::from_secs(5), || {
+        Ok(holds(&a) && !holds(&b))
+    })
+    .unwrap();
+}
