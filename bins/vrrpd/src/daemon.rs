@@ -11,6 +11,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use vrrp_proto::wire::{self, Packet};
 use vrrp_proto::{Action, Destinations, Instance, State, Transmit};
 
+use crate::deadlines::Deadlines;
 use crate::netlink::{Event, Events};
 use crate::setup::Planned;
 use crate::socket::{GROUP_V4, Received, VrrpSocket};
@@ -84,12 +85,11 @@ pub(crate) async fn run(
         r.instance.handle_startup(now);
     }
     drain_all(&mut running, &sockets, effects).await;
+    let mut deadlines = Deadlines::new(running.len());
+    record_all(&mut deadlines, &running);
 
     loop {
-        let deadline = running
-            .iter()
-            .filter_map(|r| r.instance.poll_timeout())
-            .min();
+        let deadline = deadlines.next();
         let sleep = async {
             match deadline {
                 Some(deadline) => tokio::time::sleep_until(deadline.into()).await,
@@ -103,10 +103,19 @@ pub(crate) async fn run(
                 Err(err) => eprintln!("vrrpd: receive error: {err}"),
             },
             () = sleep => {
-                let now = Instant::now();
-                for r in &mut running {
-                    r.instance.handle_timeout(now);
+                // Each due instance reads the clock on its turn and sends at
+                // once, so its next advert is due one interval after its
+                // own send: with one clock read for all, the tail of a long
+                // burst (1,000 instances due together) went out late and
+                // its next advert early, and the instances never spread.
+                for index in deadlines.take_due(Instant::now()) {
+                    let Some(r) = running.get_mut(index) else { continue };
+                    r.instance.handle_timeout(Instant::now());
+                    drain(r, &sockets, effects).await;
+                    deadlines.set(index, r.instance.poll_timeout());
                 }
+                // Only the due instances changed: skip the drain of all.
+                continue;
             }
             event = events.next() => match event {
                 Some(event) => on_event(&mut running, event, effects).await,
@@ -116,6 +125,7 @@ pub(crate) async fn run(
             _ = interrupt.recv() => break,
         }
         drain_all(&mut running, &sockets, effects).await;
+        record_all(&mut deadlines, &running);
     }
 
     let now = Instant::now();
@@ -212,33 +222,45 @@ fn deliver(running: &mut [Running], socket: usize, received: Received) {
     }
 }
 
+/// Records every instance's deadline, after an event that may have
+/// touched any of them.
+fn record_all(deadlines: &mut Deadlines, running: &[Running]) {
+    for (index, r) in running.iter().enumerate() {
+        deadlines.set(index, r.instance.poll_timeout());
+    }
+}
+
 async fn drain_all(running: &mut [Running], sockets: &[VrrpSocket], effects: &mut impl Effects) {
     for r in running.iter_mut() {
-        while let Some(transmit) = r.instance.poll_transmit() {
-            let Some(socket) = sockets.get(r.socket) else {
-                continue;
-            };
-            send(r, socket, transmit);
-        }
-        while let Some(action) = r.instance.poll_action() {
-            match action {
-                Action::StateChanged { to, .. } => {
-                    // keepalived's wording, which operators grep for.
-                    let name = &r.instance.config().name;
-                    if to == State::Stop {
-                        eprintln!("({name}) Stopped");
-                    } else {
-                        eprintln!("({name}) Entering {} STATE", to.as_str());
-                    }
-                    let priority = r.instance.effective_priority();
-                    for command in r.planned.notify.commands(name, to, priority) {
-                        crate::notify::spawn(name, &command);
-                    }
+        drain(r, sockets, effects).await;
+    }
+}
+
+async fn drain(r: &mut Running, sockets: &[VrrpSocket], effects: &mut impl Effects) {
+    while let Some(transmit) = r.instance.poll_transmit() {
+        let Some(socket) = sockets.get(r.socket) else {
+            continue;
+        };
+        send(r, socket, transmit);
+    }
+    while let Some(action) = r.instance.poll_action() {
+        match action {
+            Action::StateChanged { to, .. } => {
+                // keepalived's wording, which operators grep for.
+                let name = &r.instance.config().name;
+                if to == State::Stop {
+                    eprintln!("({name}) Stopped");
+                } else {
+                    eprintln!("({name}) Entering {} STATE", to.as_str());
                 }
-                Action::InstallVirtual => effects.install(&r.planned).await,
-                Action::RemoveVirtual => effects.remove(&r.planned).await,
-                Action::Gratuitous { count } => effects.gratuitous(&r.planned, count).await,
+                let priority = r.instance.effective_priority();
+                for command in r.planned.notify.commands(name, to, priority) {
+                    crate::notify::spawn(name, &command);
+                }
             }
+            Action::InstallVirtual => effects.install(&r.planned).await,
+            Action::RemoveVirtual => effects.remove(&r.planned).await,
+            Action::Gratuitous { count } => effects.gratuitous(&r.planned, count).await,
         }
     }
 }

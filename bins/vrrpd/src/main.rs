@@ -12,6 +12,7 @@
 #![deny(unsafe_code)] // the packet-socket module (garp) opts out, for sockaddr_ll.
 
 mod daemon;
+mod deadlines;
 mod effects;
 #[allow(
     dead_code,
