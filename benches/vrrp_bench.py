@@ -13,6 +13,8 @@ Subcommands:
   lateness  per-VRID gaps between consecutive adverts in a capture window.
             Prints `key=value` lines.
   flaps     address events in an `ip monitor address` log inside a window.
+  scale-report FIGURES.tsv
+            the vrrp-scale.sh table: medians over rounds and rs/ka ratios.
 
 Python 3 standard library only.
 """
@@ -206,6 +208,73 @@ def cmd_lateness(args):
     return 0
 
 
+# (label, key, whether a ratio means something) for the scale table.
+SCALE_ROWS = (
+    ("master processes measured", "processes", False),
+    ("CPU seconds in the window", "cpu", True),
+    ("peak RSS, MiB (sum of processes)", "rss_peak", True),
+    ("average RSS, MiB", "rss_avg", True),
+    ("peak PSS, MiB", "pss_peak", True),
+    ("average PSS, MiB", "pss_avg", True),
+    ("peak anonymous RSS, MiB (heap, stacks)", "anon_peak", True),
+    ("VIPs on the master, before", "vips_m0", False),
+    ("VIPs on the master, after", "vips_m1", False),
+    ("VIPs on the backup, before", "vips_b0", False),
+    ("VIPs on the backup, after", "vips_b1", False),
+    ("VIP removals on the master in the window", "vip_del_m", False),
+    ("VIP additions on the backup in the window", "vip_add_b", False),
+    ("instances seen on the wire", "instances_seen", False),
+    ("adverts/s on the wire", "adverts_per_s", True),
+    ("advert lateness max, ms", "max_late_ms", True),
+    ("advert lateness p99, ms", "p99_late_ms", True),
+    ("advert lateness median, ms", "p50_late_ms", False),
+    ("adverts late by > 10 ms", "late_over_threshold", False),
+    ("adverts early by > 10 ms", "early_over_threshold", False),
+    ("capture drops (tcpdump)", "dropped", False),
+)
+
+
+def cmd_scale_report(args):
+    # Lines: round system key value
+    values = {}
+    rounds = set()
+    with open(args.figures, encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) != 4:
+                continue
+            rnd, system, key, value = parts
+            rounds.add(rnd)
+            try:
+                number = float(value)
+            except ValueError:
+                continue
+            values.setdefault((system, key), []).append((int(rnd), number))
+
+    def cell(system, key):
+        found = sorted(values.get((system, key), []))
+        if not found:
+            return None, "-"
+        numbers = [v for _, v in found]
+        median = statistics.median(numbers)
+        text = f"{median:g}"
+        if len(numbers) > 1:
+            text += " [" + " ".join(f"{v:g}" for v in numbers) + "]"
+        return median, text
+
+    print(f"{'master':<42} {'keepalived-rs':>22} {'keepalived 2.2.7':>22} {'rs/ka':>6}")
+    for label, key, with_ratio in SCALE_ROWS:
+        ours, ours_text = cell("rs", key)
+        theirs, theirs_text = cell("ka", key)
+        ratio = ""
+        if with_ratio and ours is not None and theirs:
+            ratio = f"{ours / theirs:.2f}"
+        print(f"{label:<42} {ours_text:>22} {theirs_text:>22} {ratio:>6}")
+    if len(rounds) > 1:
+        print("(median of the rounds, then each round's figure in brackets)")
+    return 0
+
+
 def cmd_flaps(args):
     count = 0
     for ts, is_add, line in monitor_events(args.monitor):
@@ -233,6 +302,8 @@ def main():
     p.add_argument("--interval", type=float, required=True)
     p.add_argument("--threshold", type=float, default=0.010)
     p.add_argument("--source-prefix", default="")
+    p = sub.add_parser("scale-report")
+    p.add_argument("figures")
     p = sub.add_parser("flaps")
     p.add_argument("--monitor", required=True)
     p.add_argument("--start", type=float, required=True)
@@ -244,6 +315,7 @@ def main():
         "failover-report": cmd_failover_report,
         "lateness": cmd_lateness,
         "flaps": cmd_flaps,
+        "scale-report": cmd_scale_report,
     }[args.command]
     return handler(args)
 
