@@ -105,6 +105,9 @@ fn main() -> ExitCode {
         return ExitCode::from(4);
     }
     let (planned, problems) = setup::plan(&parsed.config, primary_address);
+    // The plan holds all the daemon needs; the whole parsed model (and its
+    // diagnostics) would otherwise stay on the heap for the daemon's life.
+    drop(parsed);
     for problem in &problems {
         eprintln!("vrrpd: {problem}");
     }
