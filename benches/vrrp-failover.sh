@@ -38,6 +38,11 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "vrrp-failover: run as root (it creates network namespaces)" >&2
     exit 1
 fi
+if ! command -v tcpdump >/dev/null; then
+    # The adverts on the wire are the measure; Debian's tcpdump records them.
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tcpdump >/dev/null
+fi
 for tool in ip tcpdump python3 cargo; do
     command -v "$tool" >/dev/null || { echo "vrrp-failover: missing $tool" >&2; exit 1; }
 done
@@ -217,6 +222,13 @@ run_once() {
     fi
     # No subshell between the clock and kill(2).
     t_sig=${EPOCHREALTIME/,/.}
+    if [ "$sig" = KILL ]; then
+        # SIGSTOP first, which nothing can handle: between the SIGKILLs of
+        # the supervisor and of its child, the child may notice its parent's
+        # death and send a priority-0 advert (one keepalived run did), which
+        # makes a clean stop of a crash.
+        kill -STOP $pids
+    fi
     kill -"$sig" $pids
     if ! wait_until 10 holds_vip $lb2; then
         echo "vrrp-failover: $id: the VIP did not reach the backup" >&2

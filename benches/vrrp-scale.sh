@@ -56,6 +56,11 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "vrrp-scale: run as root (it creates network namespaces)" >&2
     exit 1
 fi
+if ! command -v tcpdump >/dev/null; then
+    # The adverts on the wire are the measure; Debian's tcpdump records them.
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tcpdump >/dev/null
+fi
 for tool in ip tcpdump python3 cargo; do
     command -v "$tool" >/dev/null || { echo "vrrp-scale: missing $tool" >&2; exit 1; }
 done
