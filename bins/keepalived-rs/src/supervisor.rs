@@ -96,6 +96,9 @@ pub(crate) fn run(cli: &Cli) -> ExitCode {
         return ExitCode::from(4);
     }
     let wants_vrrp = !parsed.config.vrrp_instances.is_empty() && !cli.check_only;
+    // Only that answer is needed: the parsed model would otherwise stay on
+    // the heap while the supervisor waits on its children.
+    drop(parsed);
     if !wants_vrrp {
         eprintln!(
             "keepalived-rs: nothing to run (no vrrp_instance; checkerd and bfdd are not built yet)"

@@ -10,6 +10,7 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 use vrrp_proto::wire::{self, Packet};
 use vrrp_proto::{Action, Destinations, Instance, State, SyncGroup, Transmit};
 
+use crate::deadlines::Deadlines;
 use crate::drops::{self, Drops};
 use crate::fifo::{self, Fifos};
 use crate::netlink::{Event, Events};
@@ -172,11 +173,13 @@ pub(crate) async fn run(
         r.instance.handle_startup(now);
     }
     drain_all(&mut running, &sockets, effects, &mut hooks).await;
+    let mut deadlines = Deadlines::new(running.len());
+    record_all(&mut deadlines, &running);
 
     loop {
-        let deadline = running
-            .iter()
-            .filter_map(|r| r.instance.poll_timeout())
+        let deadline = deadlines
+            .next()
+            .into_iter()
             .chain(drops.poll_timeout())
             .min();
         let sleep = async {
@@ -191,11 +194,24 @@ pub(crate) async fn run(
                 Err(err) => eprintln!("vrrpd: receive error: {err}"),
             },
             () = sleep => {
-                let now = Instant::now();
-                for r in &mut running {
-                    r.instance.handle_timeout(now);
+                // Each due instance reads the clock on its turn and sends at
+                // once, so its next advert is due one interval after its
+                // own send: with one clock read for all, the tail of a long
+                // burst (1,000 instances due together) went out late and
+                // its next advert early, and the instances never spread.
+                for index in deadlines.take_due(Instant::now()) {
+                    let Some(r) = running.get_mut(index) else { continue };
+                    r.instance.handle_timeout(Instant::now());
+                    // Its sync group may move others: their deadlines too.
+                    for touched in drain(&mut running, &[index], &sockets, effects, &mut hooks).await {
+                        if let Some(r) = running.get(touched) {
+                            deadlines.set(touched, r.instance.poll_timeout());
+                        }
+                    }
                 }
-                drops.handle_timeout(now);
+                drops.handle_timeout(Instant::now());
+                // Only the due instances changed: skip the drain of all.
+                continue;
             }
             event = events.next() => match event {
                 Some(event) => on_event(&mut running, &mut sockets, event, effects).await,
@@ -208,6 +224,7 @@ pub(crate) async fn run(
             _ = interrupt.recv() => break,
         }
         drain_all(&mut running, &sockets, effects, &mut hooks).await;
+        record_all(&mut deadlines, &running);
     }
 
     let every_instance = match release.on_stop() {
@@ -425,13 +442,33 @@ async fn drain_all(
     effects: &mut impl Effects,
     hooks: &mut Hooks,
 ) {
+    let all: Vec<usize> = (0..running.len()).collect();
+    drain(running, &all, sockets, effects, hooks).await;
+}
+
+/// Sends what instances `first` have to send and applies their actions; a
+/// member's transition is passed to its sync group, whose events can make
+/// other members move in turn, until nothing moves. Returns every instance
+/// it drained (their deadlines may have changed).
+async fn drain(
+    running: &mut [Running],
+    first: &[usize],
+    sockets: &SocketTable,
+    effects: &mut impl Effects,
+    hooks: &mut Hooks,
+) -> Vec<usize> {
+    let mut pending = first.to_vec();
+    let mut touched = Vec::new();
     // Bounded: every group event moves a member to a state the group already
     // has, so this settles within a few rounds; the bound only guards
     // against a bug turning into a busy loop.
     for _ in 0..16 {
         let mut moved = Vec::new();
         let mut lines = Vec::new();
-        for (index, r) in running.iter_mut().enumerate() {
+        for &index in &pending {
+            let Some(r) = running.get_mut(index) else {
+                continue;
+            };
             while let Some(transmit) = r.instance.poll_transmit() {
                 let Some(socket) = r.socket.and_then(|i| sockets.get(i)) else {
                     continue;
@@ -450,6 +487,7 @@ async fn drain_all(
                 }
             }
         }
+        touched.extend_from_slice(&pending);
         // The group's line goes with its members' lines of this round, which
         // reflect every state change made so far.
         update_groups(running, &mut hooks.groups, &mut lines);
@@ -463,16 +501,23 @@ async fn drain_all(
             }
             events.extend(group.sync.release(|m| running.get(m).map(|r| &r.instance)));
         }
-        if moved.is_empty() && events.is_empty() {
+        if events.is_empty() {
             break;
         }
         let now = Instant::now();
+        pending.clear();
         for (member, event) in events {
             if let Some(r) = running.get_mut(member) {
                 r.instance.handle_group(now, event);
+                pending.push(member);
             }
         }
+        pending.sort_unstable();
+        pending.dedup();
     }
+    touched.sort_unstable();
+    touched.dedup();
+    touched
 }
 
 /// Logs a transition in keepalived's words and starts the notify scripts;
@@ -532,6 +577,14 @@ fn update_groups(
             Some(at) if starting => lines.insert(at, line),
             _ => lines.push(line),
         }
+    }
+}
+
+/// Records every instance's deadline, after an event that may have
+/// touched any of them.
+fn record_all(deadlines: &mut Deadlines, running: &[Running]) {
+    for (index, r) in running.iter().enumerate() {
+        deadlines.set(index, r.instance.poll_timeout());
     }
 }
 

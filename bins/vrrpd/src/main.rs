@@ -19,6 +19,7 @@
 #![deny(unsafe_code)] // the packet-socket module (garp) opts out, for sockaddr_ll.
 
 mod daemon;
+mod deadlines;
 mod drops;
 mod effects;
 mod fifo;
@@ -147,12 +148,15 @@ fn main() -> ExitCode {
         eprintln!("vrrpd: no VRRP instance to run");
         return ExitCode::from(1);
     }
-    let config = parsed.config;
+    // Only the model is needed from here on; the rest of the parse (its
+    // diagnostics, the file list) would stay on the heap for the daemon's
+    // life.
+    let kconf_parser::Parsed { config, .. } = parsed;
     let release = release::Release {
         dont_release_vrrp: cli.dont_release_vrrp,
         release_vips: cli.release_vips,
     };
-    match runtime.block_on(serve(planned, statics, &config, stop, release)) {
+    match runtime.block_on(serve(planned, statics, config, stop, release)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("vrrpd: {err}");
@@ -164,14 +168,14 @@ fn main() -> ExitCode {
 async fn serve(
     planned: Vec<setup::Planned>,
     statics: routing::Static,
-    config: &kconf_parser::model::Config,
+    config: kconf_parser::model::Config,
     stop: daemon::StopSignals,
     release: release::Release,
 ) -> Result<(), String> {
     let netlink = netlink::Netlink::new()
         .await
         .map_err(|e| format!("netlink: {e}"))?;
-    let mut host = effects::Host::new(netlink, pacing::Intervals::of(config));
+    let mut host = effects::Host::new(netlink, pacing::Intervals::of(&config));
     let mut vmacs = vmac::Vmacs::default();
     let planned = vmacs.create_all(host.netlink(), planned).await;
     if planned.is_empty() {
@@ -179,12 +183,12 @@ async fn serve(
         return Err("no VRRP instance to run".into());
     }
     // Groups index the instances that really run (a VMAC may have failed).
-    let (groups, problems) = setup::plan_groups(config, &planned);
+    let (groups, problems) = setup::plan_groups(&config, &planned);
     for problem in &problems {
         eprintln!("vrrpd: {problem}");
     }
     // Inside the runtime: the FIFO reader scripts are tokio processes.
-    let fifos = fifo::Fifos::open(config, &setup::default_script_user(config));
+    let fifos = fifo::Fifos::open(&config, &setup::default_script_user(&config));
     fifos.start_readers();
     let hooks = daemon::Hooks::new(groups, fifos);
     statics.install(host.netlink()).await;
@@ -200,7 +204,7 @@ async fn serve_instances(
     host: &mut effects::Host,
     planned: Vec<setup::Planned>,
     hooks: daemon::Hooks,
-    config: &kconf_parser::model::Config,
+    config: kconf_parser::model::Config,
     stop: daemon::StopSignals,
     release: release::Release,
 ) -> Result<(), String> {
@@ -268,13 +272,15 @@ async fn serve_instances(
         .watch()
         .await
         .map_err(|e| format!("netlink events: {e}"))?;
-    let trackers = track::Trackers::start(config, &planned);
+    let trackers = track::Trackers::start(&config, &planned);
     let inputs = daemon::Inputs {
         events,
         trackers,
         stop,
     };
     let drops = drops::Drops::new(config.global.vrrp.log_unknown_vrids);
+    // Everything the loop needs has been taken from the model.
+    drop(config);
     daemon::run(
         planned, sockets, placed, inputs, host, hooks, drops, release,
     )
