@@ -145,12 +145,18 @@ pub(crate) fn run(cli: &Cli) -> ExitCode {
         }
     };
     let targets = LogTargets::of(cli);
+    let vrrp_pid_file = cli
+        .vrrp_pid_file
+        .clone()
+        .unwrap_or_else(|| cli.run_dir.join("vrrp.pid"));
     let status = runtime.block_on(supervise(
         &vrrpd,
         &daemon_args(cli),
         cli.dont_respawn,
         &targets,
+        &vrrp_pid_file,
     ));
+    let _ = std::fs::remove_file(&vrrp_pid_file);
     let _ = std::fs::remove_file(&pid_file);
     status
 }
@@ -160,6 +166,7 @@ async fn supervise(
     args: &[String],
     dont_respawn: bool,
     targets: &LogTargets,
+    vrrp_pid_file: &Path,
 ) -> ExitCode {
     let (Ok(mut terminate), Ok(mut interrupt)) = (
         signal(SignalKind::terminate()),
@@ -182,6 +189,15 @@ async fn supervise(
                 return ExitCode::from(1);
             }
         };
+        // keepalived's -r: where scripts find the VRRP process.
+        if let Some(pid) = child.id() {
+            if let Err(err) = std::fs::write(vrrp_pid_file, format!("{pid}\n")) {
+                own.line(&format!(
+                    "keepalived-rs: cannot write {}: {err}",
+                    vrrp_pid_file.display()
+                ));
+            }
+        }
         tokio::select! {
             status = child.wait() => {
                 own.line(&format!("keepalived-rs: vrrpd exited ({})", status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string())));

@@ -134,6 +134,11 @@ fn runs_in_the_background_logs_to_syslog_and_restarts_vrrpd() {
     let master = syslog.wait_for("(VI_1) Entering MASTER STATE");
     let vrrpd = vrrpd_pids(&host);
     assert_eq!(vrrpd.len(), 1, "{vrrpd:?}");
+    assert_eq!(
+        read_pid(&run_dir.join("vrrp.pid")),
+        Some(vrrpd[0]),
+        "the VRRP pid file names vrrpd"
+    );
     assert!(
         master.starts_with("<158>") && master.contains(&format!("Keepalived_vrrp[{}]:", vrrpd[0])),
         "{master}"

@@ -17,6 +17,7 @@ use crate::netlink::{Event, Events};
 use crate::setup::{Planned, PlannedGroup};
 use crate::socket::{Received, VrrpSocket};
 use crate::sockets::SocketTable;
+use crate::timer::WakeTimer;
 
 /// What the state machine's actions do outside the process.
 pub(crate) trait Effects {
@@ -173,6 +174,7 @@ pub(crate) async fn run(
         r.instance.handle_startup(now);
     }
     drain_all(&mut running, &sockets, effects, &mut hooks).await;
+    let timer = WakeTimer::new();
     let mut deadlines = Deadlines::new(running.len());
     record_all(&mut deadlines, &running);
 
@@ -182,12 +184,7 @@ pub(crate) async fn run(
             .into_iter()
             .chain(drops.poll_timeout())
             .min();
-        let sleep = async {
-            match deadline {
-                Some(deadline) => tokio::time::sleep_until(deadline.into()).await,
-                None => std::future::pending().await,
-            }
-        };
+        let sleep = timer.sleep_until(deadline);
         tokio::select! {
             (result, index) = sockets.receive() => match result {
                 Ok(received) => deliver(&mut running, index, received, &mut drops),
@@ -360,7 +357,12 @@ async fn activate(
         r.planned.protocol.primary_address = address;
         r.instance.handle_reload(now, config.clone());
     }
-    match sockets.open(&advert_interface, advert_index, config.primary_address) {
+    match sockets.open(
+        &advert_interface,
+        advert_index,
+        config.primary_address,
+        r.planned.group,
+    ) {
         Ok(socket) => {
             let ifindex =
                 nix::net::if_::if_nametoindex(r.planned.interface.as_str()).unwrap_or(advert_index);

@@ -40,6 +40,7 @@ mod routing;
 mod setup;
 mod socket;
 mod sockets;
+mod timer;
 mod track;
 mod vmac;
 mod vmac_addr;
@@ -224,6 +225,7 @@ async fn serve_instances(
                     p.advert_interface(),
                     advert_index,
                     p.protocol.primary_address,
+                    p.group,
                 ) {
                     Ok(socket) => Some((socket, ifindex)),
                     Err(e) => {

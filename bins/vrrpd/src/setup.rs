@@ -20,6 +20,8 @@ pub(crate) struct Planned {
     pub(crate) protocol: InstanceConfig,
     /// The interface adverts go out on.
     pub(crate) interface: String,
+    /// The multicast group of its adverts (`vrrp_mcast_group4`/`6`).
+    pub(crate) group: IpAddr,
     /// `virtual_ipaddress` and `virtual_ipaddress_excluded`, with their options.
     pub(crate) addresses: Vec<IpAddress>,
     /// The interface behind each of `protocol.trackers`, in order
@@ -311,7 +313,13 @@ fn plan_one(
             .unwrap_or("vrrp"),
         &addresses,
     );
+    let group = if ipv6 {
+        IpAddr::V6(defaults.mcast_group6)
+    } else {
+        IpAddr::V4(defaults.mcast_group4)
+    };
     Ok(Planned {
+        group,
         protocol,
         interface,
         addresses,
@@ -485,6 +493,17 @@ mod tests {
             planned[0].protocol.primary_address,
             "192.0.2.9".parse::<IpAddr>().unwrap()
         );
+    }
+
+    #[test]
+    fn the_multicast_group_comes_from_global_defs() {
+        let (planned, _) =
+            plan_text("vrrp_instance V {\n interface eth0\n virtual_router_id 5\n}\n");
+        assert_eq!(planned[0].group, "224.0.0.18".parse::<IpAddr>().unwrap());
+        let (planned, _) = plan_text(
+            "global_defs {\n vrrp_mcast_group4 239.1.2.3\n}\nvrrp_instance V {\n interface eth0\n virtual_router_id 5\n}\n",
+        );
+        assert_eq!(planned[0].group, "239.1.2.3".parse::<IpAddr>().unwrap());
     }
 
     #[test]

@@ -21,10 +21,9 @@ use tokio::net::UdpSocket;
 
 /// IANA protocol number of VRRP.
 const VRRP: i32 = 112;
-/// The IPv4 VRRP multicast group (RFC 5798 §5.1.1.2).
-pub(crate) const GROUP_V4: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 18);
 /// The IPv6 VRRP multicast group (RFC 5798 §5.2.1.2).
-pub(crate) const GROUP_V6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12);
+#[cfg(test)]
+const GROUP_V6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12);
 /// Room for the largest packet a VRRP socket takes: 255 IPv6 addresses
 /// would not fit an Ethernet frame anyway, so a bigger one is not an advert.
 const BUFFER: usize = 2048;
@@ -47,6 +46,8 @@ pub(crate) struct VrrpSocket {
     receiver: UdpSocket,
     sender: UdpSocket,
     source: IpAddr,
+    /// The multicast group it joined, where adverts go.
+    group: IpAddr,
     /// The interface's index: the scope of link-local and multicast IPv6
     /// destinations.
     ifindex: u32,
@@ -54,22 +55,37 @@ pub(crate) struct VrrpSocket {
 
 impl VrrpSocket {
     /// Opens the socket on `interface` (index `index`), sending from
-    /// `source`, and joins the VRRP group of `source`'s family there.
-    pub(crate) fn open(interface: &str, index: u32, source: IpAddr) -> io::Result<Self> {
-        match source {
-            IpAddr::V4(source) => Self::open_v4(interface, index, source),
-            IpAddr::V6(source) => Self::open_v6(interface, index, source),
+    /// `source`, and joins the multicast `group` there (224.0.0.18 or
+    /// ff02::12 unless `vrrp_mcast_group4`/`vrrp_mcast_group6` say
+    /// otherwise; a group of the other family is an error).
+    pub(crate) fn open(
+        interface: &str,
+        index: u32,
+        source: IpAddr,
+        group: IpAddr,
+    ) -> io::Result<Self> {
+        match (source, group) {
+            (IpAddr::V4(source), IpAddr::V4(group)) => {
+                Self::open_v4(interface, index, source, group)
+            }
+            (IpAddr::V6(source), IpAddr::V6(group)) => {
+                Self::open_v6(interface, index, source, group)
+            }
+            _ => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("multicast group {group} is not of the family of {source}"),
+            )),
         }
     }
 
-    fn open_v4(interface: &str, index: u32, source: Ipv4Addr) -> io::Result<Self> {
+    fn open_v4(interface: &str, index: u32, source: Ipv4Addr, group: Ipv4Addr) -> io::Result<Self> {
         // Receiving: unbound (a raw socket bound to an address only gets
         // packets *to* that address, and adverts go to the group), limited to
         // the interface, member of the group there.
         let receiver = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::from(VRRP)))?;
         receiver.set_nonblocking(true)?;
         receiver.bind_device(Some(interface.as_bytes()))?;
-        receiver.join_multicast_v4_n(&GROUP_V4, &InterfaceIndexOrAddress::Index(index))?;
+        receiver.join_multicast_v4_n(&group, &InterfaceIndexOrAddress::Index(index))?;
         // Sending: bound to the instance's address, which becomes the source
         // of adverts (it breaks priority ties, and the v3 checksum covers it).
         let sender = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::from(VRRP)))?;
@@ -84,16 +100,16 @@ impl VrrpSocket {
         // address lives on its base interface).
         // Nothing is read from it; keep its queue from holding copies.
         sender.set_recv_buffer_size(0)?;
-        Self::wrap(receiver, sender, source.into(), index)
+        Self::wrap(receiver, sender, source.into(), group.into(), index)
     }
 
-    fn open_v6(interface: &str, index: u32, source: Ipv6Addr) -> io::Result<Self> {
+    fn open_v6(interface: &str, index: u32, source: Ipv6Addr, group: Ipv6Addr) -> io::Result<Self> {
         // Receiving: as for IPv4, unbound and on the interface only; the
         // kernel adds the hop limit and destination as control messages.
         let receiver = Socket::new(Domain::IPV6, Type::RAW, Some(Protocol::from(VRRP)))?;
         receiver.set_nonblocking(true)?;
         receiver.bind_device(Some(interface.as_bytes()))?;
-        receiver.join_multicast_v6(&GROUP_V6, index)?;
+        receiver.join_multicast_v6(&group, index)?;
         receiver.set_recv_hoplimit_v6(true)?;
         setsockopt(&receiver, sockopt::Ipv6RecvPacketInfo, &true).map_err(io::Error::from)?;
         // Sending: bound to the source (the link-local address needs its
@@ -113,14 +129,21 @@ impl VrrpSocket {
         sender.set_multicast_loop_v6(false)?;
         sender.set_multicast_if_v6(index)?;
         sender.set_recv_buffer_size(0)?;
-        Self::wrap(receiver, sender, source.into(), index)
+        Self::wrap(receiver, sender, source.into(), group.into(), index)
     }
 
-    fn wrap(receiver: Socket, sender: Socket, source: IpAddr, ifindex: u32) -> io::Result<Self> {
+    fn wrap(
+        receiver: Socket,
+        sender: Socket,
+        source: IpAddr,
+        group: IpAddr,
+        ifindex: u32,
+    ) -> io::Result<Self> {
         Ok(VrrpSocket {
             receiver: UdpSocket::from_std(std::net::UdpSocket::from(receiver))?,
             sender: UdpSocket::from_std(std::net::UdpSocket::from(sender))?,
             source,
+            group,
             ifindex,
         })
     }
@@ -130,12 +153,9 @@ impl VrrpSocket {
         self.source
     }
 
-    /// The VRRP multicast group of the socket's family.
+    /// The multicast group adverts go to.
     pub(crate) fn group(&self) -> IpAddr {
-        match self.source {
-            IpAddr::V4(_) => GROUP_V4.into(),
-            IpAddr::V6(_) => GROUP_V6.into(),
-        }
+        self.group
     }
 
     /// Sends a VRRP PDU to `destination` (the group or a unicast peer).

@@ -16,23 +16,24 @@ use crate::socket::{Received, VrrpSocket};
 #[derive(Default)]
 pub(crate) struct SocketTable {
     sockets: Vec<VrrpSocket>,
-    by_key: HashMap<(String, IpAddr), usize>,
+    by_key: HashMap<(String, IpAddr, IpAddr), usize>,
 }
 
 impl SocketTable {
-    /// The socket for `interface` (index `ifindex`) sending from `source`,
-    /// opened now if no instance has it yet.
+    /// The socket for `interface` (index `ifindex`) sending from `source`
+    /// to multicast `group`, opened now if no instance has it yet.
     pub(crate) fn open(
         &mut self,
         interface: &str,
         ifindex: u32,
         source: IpAddr,
+        group: IpAddr,
     ) -> io::Result<usize> {
-        let key = (interface.to_owned(), source);
+        let key = (interface.to_owned(), source, group);
         if let Some(&index) = self.by_key.get(&key) {
             return Ok(index);
         }
-        let socket = VrrpSocket::open(interface, ifindex, source)?;
+        let socket = VrrpSocket::open(interface, ifindex, source, group)?;
         self.sockets.push(socket);
         let index = self.sockets.len() - 1;
         self.by_key.insert(key, index);

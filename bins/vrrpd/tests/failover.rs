@@ -338,3 +338,75 @@ fn an_interface_that_appears_later_is_picked_up() {
     })
     .unwrap();
 }
+
+#[test]
+fn nopreempt_keeps_a_higher_priority_backup_back() {
+    let Some(p) = pair("vrrpd-nopreempt", &[]) else {
+        return;
+    };
+    let nopreempt = |priority: u8| {
+        let mut instance =
+            VrrpInstance::new("VI_1", "eth0", 51, priority).vip(&format!("{VIP}/24"));
+        instance.auth_pass = Some("secret".into());
+        instance.nopreempt = true;
+        keepalived::config("lab", &[instance])
+    };
+    let mut low = vrrpd(&p.b, "vrrpd-1", &nopreempt(100));
+    wait_master(&mut low, 0, Duration::from_secs(10));
+    // The higher priority joins later: with nopreempt it stays backup.
+    let mut high = vrrpd(&p.a, "vrrpd-2", &nopreempt(150));
+    high.wait_for_log("(VI_1) Entering BACKUP STATE", Duration::from_secs(10))
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(5));
+    assert!(
+        !high.log().contains("Entering MASTER STATE"),
+        "{}",
+        high.log()
+    );
+    assert!(holds(&p.b) && !holds(&p.a));
+    // It still takes over when the master goes.
+    let mark = high.log_mark();
+    low.signal(nix::sys::signal::Signal::SIGTERM).unwrap();
+    wait_master(&mut high, mark, Duration::from_secs(5));
+}
+
+#[test]
+fn a_configured_multicast_group_is_used_and_understood_by_keepalived() {
+    let Some(p) = pair("vrrpd-mcast-group", &["keepalived"]) else {
+        return;
+    };
+    // Both sides move their adverts to another group (global_defs).
+    let with_group = |priority: u8| {
+        config(priority).replacen(
+            "global_defs {",
+            "global_defs {\n    vrrp_mcast_group4 239.9.9.18",
+            1,
+        )
+    };
+    assert!(with_group(100).contains("vrrp_mcast_group4"));
+    let mut ka = Keepalived::start(&p.b, &with_group(100)).unwrap();
+    let mut ours = vrrpd(&p.a, "vrrpd-1", &with_group(150));
+    wait_master(&mut ours, 0, Duration::from_secs(10));
+    ka.wait_for_state(0, "VI_1", "BACKUP", Duration::from_secs(10))
+        .unwrap();
+    // keepalived hears our adverts on 239.9.9.18 (it joined only that
+    // group), so it stays backup.
+    std::thread::sleep(Duration::from_secs(4));
+    let log = ka.process().log();
+    assert!(!log.contains("Entering MASTER STATE"), "{log}");
+    // And we hear its: it takes over when we stop, and we hear it as master.
+    let mark = ka.process().log_mark();
+    ours.signal(nix::sys::signal::Signal::SIGTERM).unwrap();
+    ka.wait_for_state(mark, "VI_1", "MASTER", Duration::from_secs(5))
+        .unwrap();
+    let mut again = vrrpd(&p.a, "vrrpd-2", &with_group(50));
+    again
+        .wait_for_log("(VI_1) Entering BACKUP STATE", Duration::from_secs(10))
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(
+        !again.log().contains("Entering MASTER STATE"),
+        "{}",
+        again.log()
+    );
+}
