@@ -150,6 +150,9 @@ start() {
             >"$log" 2>&1 &
         ;;
     ka)
+        # A killed keepalived leaves its pid files; with a recycled pid in
+        # them it refuses to start ("daemon is already running").
+        rm -f "$work/$ns.pid" "$work/$ns-vrrp.pid"
         ip netns exec "$ns" "$KEEPALIVED" -n -l -D -G -P -f "$conf" \
             -p "$work/$ns.pid" -r "$work/$ns-vrrp.pid" >"$log" 2>&1 &
         ;;

@@ -194,6 +194,19 @@ cpu_ticks() {
     echo "$total"
 }
 
+# "USER SYSTEM" CPU ticks (with reaped children's) summed over the pids
+# given: what the daemon's own code costs, and what the kernel costs it
+# (sending and receiving adverts), which is the same work for both systems.
+cpu_split() {
+    local user=0 system=0 pid u s
+    for pid in "$@"; do
+        read -r u s < <(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{ print $12 + $14, $13 + $15 }')
+        user=$((user + ${u:-0}))
+        system=$((system + ${s:-0}))
+    done
+    echo "$user $system"
+}
+
 # "RSS PSS ANON" in KiB summed over the pids given (ANON: anonymous
 # memory, what the daemon allocates; the rest of RSS is mapped code).
 memory_kib() {
@@ -270,6 +283,7 @@ measure() {
     mapfile -t pids < <(tree "$(cat "$work/$M.supervisor")")
     t0=$(now)
     c0=$(cpu_ticks "${pids[@]}")
+    read -r u0 s0 < <(cpu_split "${pids[@]}")
     local end
     end=$(awk -v t="$t0" -v d="$DURATION" 'BEGIN { printf "%.6f", t + d }')
     while awk -v t="$(now)" -v e="$end" 'BEGIN { exit !(t < e) }'; do
@@ -284,6 +298,7 @@ measure() {
     done
     mapfile -t pids < <(tree "$(cat "$work/$M.supervisor")")
     c1=$(cpu_ticks "${pids[@]}")
+    read -r u1 s1 < <(cpu_split "${pids[@]}")
     t1=$(now)
     # tcpdump (not in immediate mode, to spare the CPU the daemons share)
     # reads the kernel's ring in blocks that wait up to a second.
@@ -297,6 +312,8 @@ measure() {
     fig[$system,vips_b1]=$(vips_on $B)
     fig[$system,processes]=${#pids[@]}
     fig[$system,cpu]=$(awk -v a="$c0" -v b="$c1" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", (b - a) / hz }')
+    fig[$system,cpu_user]=$(awk -v a="$u0" -v b="$u1" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", (b - a) / hz }')
+    fig[$system,cpu_system]=$(awk -v a="$s0" -v b="$s1" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", (b - a) / hz }')
     fig[$system,window]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
     fig[$system,rss_peak]=$(awk -v k="$rss_peak" 'BEGIN { printf "%.1f", k / 1024 }')
     fig[$system,rss_avg]=$(awk -v k="$rss_sum" -v n="$samples" 'BEGIN { printf "%.1f", k / n / 1024 }')

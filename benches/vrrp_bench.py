@@ -212,6 +212,8 @@ def cmd_lateness(args):
 SCALE_ROWS = (
     ("master processes measured", "processes", False),
     ("CPU seconds in the window", "cpu", True),
+    ("  of which user space", "cpu_user", True),
+    ("  of which kernel (system)", "cpu_system", True),
     ("peak RSS, MiB (sum of processes)", "rss_peak", True),
     ("average RSS, MiB", "rss_avg", True),
     ("peak PSS, MiB", "pss_peak", True),

@@ -11,31 +11,15 @@ use std::time::Duration;
 use netlab::peers::keepalived::{self, Keepalived, VrrpInstance};
 use netlab::{Host, Lab, Process};
 
+mod common;
+use common::vrrpd;
+
 const VIP: &str = "10.0.0.100";
 
 fn config(priority: u8) -> String {
     let mut instance = VrrpInstance::new("VI_1", "eth0", 51, priority).vip(&format!("{VIP}/24"));
     instance.auth_pass = Some("secret".into());
     keepalived::config("lab", &[instance])
-}
-
-/// Starts vrrpd on `host`; `label` names its log (a restarted daemon gets
-/// a log of its own).
-fn vrrpd(host: &Host, label: &str, config: &str) -> Process {
-    let path = host.write_file(&format!("{label}.conf"), config).unwrap();
-    let run_dir = host.path("run");
-    host.spawn(
-        label,
-        &[
-            env!("CARGO_BIN_EXE_vrrpd"),
-            "-l",
-            "-f",
-            path.to_str().unwrap(),
-            "--run-dir",
-            run_dir.to_str().unwrap(),
-        ],
-    )
-    .unwrap()
 }
 
 fn vip() -> IpAddr {

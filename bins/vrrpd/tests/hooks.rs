@@ -13,6 +13,8 @@ use std::time::Duration;
 use netlab::peers::keepalived::Keepalived;
 use netlab::{Host, Lab, Process};
 
+mod common;
+
 /// Two instances in one sync group, with every hook keepalived has.
 fn config(host: &Host) -> String {
     let fifo = host.path("notify.fifo");
@@ -158,20 +160,7 @@ fn runs(lines: &[String]) -> Vec<Vec<String>> {
 }
 
 fn vrrpd(host: &Host, config: &str) -> Process {
-    let path = host.write_file("vrrpd.conf", config).unwrap();
-    let run_dir = host.path("run");
-    host.spawn(
-        "vrrpd",
-        &[
-            env!("CARGO_BIN_EXE_vrrpd"),
-            "-l",
-            "-f",
-            path.to_str().unwrap(),
-            "--run-dir",
-            run_dir.to_str().unwrap(),
-        ],
-    )
-    .unwrap()
+    common::vrrpd(host, "vrrpd", config)
 }
 
 #[test]

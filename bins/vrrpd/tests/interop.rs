@@ -15,11 +15,14 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::time::{Duration, Instant};
 
 use netlab::peers::keepalived::{self, Keepalived, VrrpInstance};
-use netlab::{Host, Lab, Process};
+use netlab::{Host, Lab};
 use nix::sys::signal::Signal;
 use nix::sys::socket::{ControlMessageOwned, MsgFlags, SockaddrIn6, recvmsg};
 use socket2::{Domain, Protocol, Socket, Type};
 use vrrp_proto::wire::{AdvertRepr, ChecksumMode, Packet, Version};
+
+mod common;
+use common::vrrpd;
 
 /// Words in keepalived's log that mean it disliked an advert.
 const COMPLAINTS: [&str; 5] = [
@@ -29,25 +32,6 @@ const COMPLAINTS: [&str; 5] = [
     "wrong",
     "mismatch",
 ];
-
-/// Starts vrrpd on `host`; `label` names its log (a restarted daemon gets
-/// a log of its own).
-fn vrrpd(host: &Host, label: &str, config: &str) -> Process {
-    let path = host.write_file(&format!("{label}.conf"), config).unwrap();
-    let run_dir = host.path("run");
-    host.spawn(
-        label,
-        &[
-            env!("CARGO_BIN_EXE_vrrpd"),
-            "-l",
-            "-f",
-            path.to_str().unwrap(),
-            "--run-dir",
-            run_dir.to_str().unwrap(),
-        ],
-    )
-    .unwrap()
-}
 
 /// A crash of every process on `host` (keepalived's parent and children):
 /// all are frozen first, so that none sees another die (keepalived's

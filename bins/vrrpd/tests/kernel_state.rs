@@ -11,25 +11,10 @@ use std::time::Duration;
 use netlab::peers::keepalived::{self, VrrpInstance};
 use netlab::{Host, Lab, Process};
 
-const VIP: &str = "10.0.0.100";
+mod common;
+use common::vrrpd;
 
-/// Starts vrrpd on `host` with `config`.
-fn vrrpd(host: &Host, label: &str, config: &str) -> Process {
-    let path = host.write_file(&format!("{label}.conf"), config).unwrap();
-    let run_dir = host.path("run");
-    host.spawn(
-        label,
-        &[
-            env!("CARGO_BIN_EXE_vrrpd"),
-            "-l",
-            "-f",
-            path.to_str().unwrap(),
-            "--run-dir",
-            run_dir.to_str().unwrap(),
-        ],
-    )
-    .unwrap()
-}
+const VIP: &str = "10.0.0.100";
 
 fn wait_master(process: &mut Process, mark: usize) {
     process

@@ -21,6 +21,9 @@ use netlab::peers::keepalived::{self, VrrpInstance};
 use netlab::{Host, Lab, Process};
 use vrrp_proto::wire::{AdvertRepr, Auth, ChecksumMode, Packet, Version};
 
+mod common;
+use common::vrrpd;
+
 const VIP_V2: &str = "10.0.0.100";
 const VIP_V3: &str = "10.0.0.101";
 const ATTACKER: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 9);
@@ -42,23 +45,6 @@ fn config(priority: u8) -> String {
         "router_id lab\n    log_unknown_vrids\n",
         1,
     )
-}
-
-fn vrrpd(host: &Host, label: &str, config: &str) -> Process {
-    let path = host.write_file(&format!("{label}.conf"), config).unwrap();
-    let run_dir = host.path("run");
-    host.spawn(
-        label,
-        &[
-            env!("CARGO_BIN_EXE_vrrpd"),
-            "-l",
-            "-f",
-            path.to_str().unwrap(),
-            "--run-dir",
-            run_dir.to_str().unwrap(),
-        ],
-    )
-    .unwrap()
 }
 
 fn holds(host: &Host, vip: &str) -> bool {

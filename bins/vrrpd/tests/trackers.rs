@@ -12,7 +12,10 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use netlab::peers::keepalived::{self, VrrpInstance};
-use netlab::{Host, Lab, Process};
+use netlab::{Host, Lab};
+
+mod common;
+use common::vrrpd;
 
 const VIP: &str = "10.0.0.100";
 const MOVE: Duration = Duration::from_secs(5);
@@ -24,23 +27,6 @@ fn config(priority: u8, blocks: &str, extra: &[String]) -> String {
     instance.advert_int = 0.2;
     instance.extra = extra.to_vec();
     format!("{blocks}{}", keepalived::config("lab", &[instance]))
-}
-
-fn vrrpd(host: &Host, label: &str, config: &str) -> Process {
-    let path = host.write_file(&format!("{label}.conf"), config).unwrap();
-    let run_dir = host.path("run");
-    host.spawn(
-        label,
-        &[
-            env!("CARGO_BIN_EXE_vrrpd"),
-            "-l",
-            "-f",
-            path.to_str().unwrap(),
-            "--run-dir",
-            run_dir.to_str().unwrap(),
-        ],
-    )
-    .unwrap()
 }
 
 fn holds(host: &Host) -> bool {

@@ -14,24 +14,11 @@ use netlab::peers::keepalived::{self, VrrpInstance};
 use netlab::{Host, Lab, Process};
 use nix::sys::signal::Signal;
 
+mod common;
+use common::vrrpd_with as vrrpd;
+
 const VIP6: &str = "fd00::100";
 const VIP4: &str = "10.0.0.100";
-
-/// Starts vrrpd on `host` with `config` and extra flags.
-fn vrrpd(host: &Host, label: &str, config: &str, flags: &[&str]) -> Process {
-    let path = host.write_file(&format!("{label}.conf"), config).unwrap();
-    let run_dir = host.path("run");
-    let mut argv = vec![
-        env!("CARGO_BIN_EXE_vrrpd"),
-        "-l",
-        "-f",
-        path.to_str().unwrap(),
-        "--run-dir",
-        run_dir.to_str().unwrap(),
-    ];
-    argv.extend(flags);
-    host.spawn(label, &argv).unwrap()
-}
 
 fn wait_state(process: &mut Process, mark: usize, state: &str) {
     process
