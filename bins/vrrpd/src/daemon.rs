@@ -7,7 +7,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use futures::StreamExt;
 use tokio::signal::unix::{Signal, SignalKind, signal};
-use vrrp_proto::wire::{self, Packet};
+use vrrp_proto::wire::{self, AdvertRepr, Packet};
 use vrrp_proto::{Action, Destinations, Instance, State, SyncGroup, Transmit};
 
 use crate::deadlines::Deadlines;
@@ -43,6 +43,8 @@ struct Running {
     tracked: Vec<Option<u32>>,
     /// The last HMAC sequence sent.
     sequence: Option<u64>,
+    /// The last advert sent, its source and destination, and its bytes.
+    last_sent: Option<(AdvertRepr, IpAddr, IpAddr, Vec<u8>)>,
 }
 
 /// A running sync group.
@@ -138,6 +140,7 @@ pub(crate) async fn run(
             ifindex: placement.socket.map(|(_, ifindex)| ifindex),
             tracked: placement.tracked,
             sequence: None,
+            last_sent: None,
         })
         .collect();
     let StopSignals {
@@ -356,6 +359,7 @@ async fn activate(
         config.primary_address = address;
         r.planned.protocol.primary_address = address;
         r.instance.handle_reload(now, config.clone());
+        r.last_sent = None;
     }
     match sockets.open(
         &advert_interface,
@@ -598,24 +602,38 @@ fn send(r: &mut Running, socket: &VrrpSocket, transmit: Transmit) {
     let source = socket.source();
     let checksum = r.instance.config().checksum;
     for destination in destinations {
-        let mut advert = transmit.advert.clone();
-        if let Some(key) = r.instance.signing_key() {
-            let micros = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_micros() as u64)
-                .unwrap_or(0);
-            let sequence = wire::next_sequence(r.sequence, micros);
-            r.sequence = Some(sequence);
-            wire::sign(&mut advert, key, sequence, source, destination);
+        let signed = r.instance.signing_key().is_some();
+        // A master sends the same bytes every interval: reuse them while the
+        // advert, its source and destination are unchanged (not when
+        // signed, since every signed advert has a new sequence number).
+        let cached = !signed
+            && r.last_sent.as_ref().is_some_and(|(advert, from, to, _)| {
+                *advert == transmit.advert && *from == source && *to == destination
+            });
+        if !cached {
+            let mut advert = transmit.advert.clone();
+            if let Some(key) = r.instance.signing_key() {
+                let micros = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map(|d| d.as_micros() as u64)
+                    .unwrap_or(0);
+                let sequence = wire::next_sequence(r.sequence, micros);
+                r.sequence = Some(sequence);
+                wire::sign(&mut advert, key, sequence, source, destination);
+            }
+            let mut buffer = vec![0u8; advert.buffer_len()];
+            advert.emit(
+                &mut Packet::new_unchecked(&mut buffer[..]),
+                source,
+                destination,
+                checksum,
+            );
+            r.last_sent = Some((transmit.advert.clone(), source, destination, buffer));
         }
-        let mut buffer = vec![0u8; advert.buffer_len()];
-        advert.emit(
-            &mut Packet::new_unchecked(&mut buffer[..]),
-            source,
-            destination,
-            checksum,
-        );
-        if let Err(err) = socket.send(destination, &buffer) {
+        let Some((_, _, _, bytes)) = &r.last_sent else {
+            continue;
+        };
+        if let Err(err) = socket.send(destination, bytes) {
             eprintln!(
                 "({}) cannot send advert to {destination}: {err}",
                 r.instance.config().name
