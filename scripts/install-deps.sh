@@ -15,6 +15,8 @@ PACKAGES=(
     frr:vtysh            # FRR bfdd + zebra, a BFD peer
     bird2:birdc          # BIRD, a BFD peer
     nginx-light:nginx    # a real web server for checker tests
+    tcpdump:tcpdump      # vrrpd tests: ARPs and adverts seen on the wire
+    python3:python3      # vrrpd robustness test: the raw-frame sender
 )
 
 if [ "$(id -u)" -ne 0 ]; then
