@@ -225,14 +225,29 @@ async fn run_once(spec: &Spec) -> Outcome {
         }),
         Ok(Err(err)) => Outcome::Failed(format!("wait failed: {err}")),
         Err(_) => {
+            // As keepalived: SIGTERM to the whole group first, so a script
+            // can clean up; SIGKILL for whatever is still there after the
+            // grace period.
             if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
-                let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+                let group = Pid::from_raw(pid);
+                let _ = killpg(group, Signal::SIGTERM);
+                if tokio::time::timeout(TERM_GRACE, child.wait())
+                    .await
+                    .is_err()
+                {
+                    let _ = killpg(group, Signal::SIGKILL);
+                }
+                // The leader may be gone while others in its group linger.
+                let _ = killpg(group, Signal::SIGKILL);
             }
             let _ = child.wait().await;
             Outcome::TimedOut
         }
     }
 }
+
+/// How long a script that overran its timeout has to exit after SIGTERM.
+const TERM_GRACE: Duration = Duration::from_secs(1);
 
 /// keepalived's rise/fall memory: the first result decides (unless
 /// `init_fail`, which starts failed); then `rise` successes in a row bring
@@ -345,5 +360,20 @@ mod tests {
                 .any(|p| p.cmdline.iter().any(|a| a == &marker)),
             "the script's sleep is still running"
         );
+    }
+
+    #[tokio::test]
+    async fn an_overrunning_script_gets_sigterm_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let flag = dir.path().join("terminated");
+        let command = format!(
+            "/bin/sh -c 'trap \"touch {}; exit 1\" TERM; sleep 30 & wait'",
+            flag.display()
+        );
+        assert_eq!(
+            run_once(&spec(&command, Duration::from_millis(300))).await,
+            Outcome::TimedOut
+        );
+        assert!(flag.exists(), "the script's TERM trap did not run");
     }
 }
