@@ -267,9 +267,33 @@ async fn on_event(
     match event {
         Event::Link(link) => {
             let up = link.up && !link.deleted;
+            if link.deleted && !link.name.is_empty() {
+                sockets.forget(&link.name);
+            }
             for r in running.iter_mut() {
                 if r.ifindex == Some(link.index) {
                     r.instance.handle_interface(now, up);
+                    if link.deleted {
+                        // Its socket died with it: wait for the interface
+                        // to come back, as at start.
+                        eprintln!(
+                            "({}) interface {} was deleted; waiting in FAULT until it comes back",
+                            r.instance.config().name,
+                            link.name
+                        );
+                        r.socket = None;
+                        r.ifindex = None;
+                        r.last_sent = None;
+                        if r.planned.source_from_interface {
+                            let mut config = r.instance.config().clone();
+                            config.primary_address = match config.primary_address {
+                                IpAddr::V4(_) => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+                                IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+                            };
+                            r.planned.protocol.primary_address = config.primary_address;
+                            r.instance.handle_reload(now, config);
+                        }
+                    }
                 } else if r.socket.is_none()
                     && up
                     && (link.name == r.planned.interface

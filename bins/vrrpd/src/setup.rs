@@ -22,6 +22,9 @@ pub(crate) struct Planned {
     pub(crate) interface: String,
     /// The multicast group of its adverts (`vrrp_mcast_group4`/`6`).
     pub(crate) group: IpAddr,
+    /// The source address is the interface's own (no `unicast_src_ip` or
+    /// `mcast_src_ip`): found again if the interface is re-created.
+    pub(crate) source_from_interface: bool,
     /// `virtual_ipaddress` and `virtual_ipaddress_excluded`, with their options.
     pub(crate) addresses: Vec<IpAddress>,
     /// The interface behind each of `protocol.trackers`, in order
@@ -187,6 +190,7 @@ fn plan_one(
             .virtual_ipaddress
             .first()
             .is_some_and(|a| a.address.is_ipv6());
+    let source_from_interface = vi.unicast_src_ip.or(vi.mcast_src_ip).is_none();
     let source = vi
         .unicast_src_ip
         .or(vi.mcast_src_ip)
@@ -320,6 +324,7 @@ fn plan_one(
     };
     Ok(Planned {
         group,
+        source_from_interface,
         protocol,
         interface,
         addresses,

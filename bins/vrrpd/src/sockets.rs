@@ -40,6 +40,14 @@ impl SocketTable {
         Ok(index)
     }
 
+    /// Forgets the sockets of an interface that was deleted: they are bound
+    /// to its old index, so the instances open new ones when an interface
+    /// of that name comes back. (The old sockets stay in the table, silent,
+    /// so that indices held elsewhere stay valid.)
+    pub(crate) fn forget(&mut self, interface: &str) {
+        self.by_key.retain(|(name, _, _), _| name != interface);
+    }
+
     pub(crate) fn get(&self, index: usize) -> Option<&VrrpSocket> {
         self.sockets.get(index)
     }

@@ -394,3 +394,30 @@ fn a_configured_multicast_group_is_used_and_understood_by_keepalived() {
         again.log()
     );
 }
+
+#[test]
+fn a_deleted_and_recreated_interface_is_taken_up_again() {
+    let Some(p) = pair("vrrpd-recreated", &[]) else {
+        return;
+    };
+    let mut high = vrrpd(&p.a, "vrrpd-1", &config(150));
+    let mut low = vrrpd(&p.b, "vrrpd-2", &config(100));
+    wait_master(&mut high, 0, Duration::from_secs(10));
+    // The master's interface is deleted (a network restart, a VLAN
+    // re-created): it faults and the backup takes over.
+    let mark = low.log_mark();
+    p.a.run(&["ip", "link", "del", "eth0"]).unwrap();
+    high.wait_for_log("(VI_1) Entering FAULT STATE", Duration::from_secs(5))
+        .unwrap();
+    wait_master(&mut low, mark, Duration::from_secs(10));
+    // An interface of the same name comes back (a new index): vrrpd opens a
+    // new socket on it and preempts again.
+    let mark = high.log_mark();
+    p._lan.attach(&p.a, "eth0", &["10.0.0.1/24"]).unwrap();
+    wait_master(&mut high, mark, Duration::from_secs(10));
+    netlab::wait_until("the VIP to come back", Duration::from_secs(5), || {
+        Ok(holds(&p.a) && !holds(&p.b))
+    })
+    .unwrap();
+    assert!(high.is_running(), "{}", high.log());
+}
