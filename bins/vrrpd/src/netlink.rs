@@ -164,6 +164,22 @@ impl Netlink {
     /// Whether interface `index` is up: administratively (`IFF_UP`) and
     /// operationally (`IFF_RUNNING`: it has carrier).
     pub(crate) async fn link_is_up(&self, index: u32) -> Result<bool, NetlinkError> {
+        match self.link_message(index).await {
+            Ok(Some(link)) => Ok(read_link(&link).up),
+            Ok(None) => Err(NetlinkError::NoSuchLink { index }),
+            Err(source) => Err(NetlinkError::Request {
+                request: format!("reading the state of interface {index}"),
+                source,
+            }),
+        }
+    }
+
+    /// The kernel's message for link `index`; `None` if there is no such
+    /// link (also when the kernel says so with ENODEV).
+    pub(crate) async fn link_message(
+        &self,
+        index: u32,
+    ) -> Result<Option<netlink_packet_route::link::LinkMessage>, rtnetlink::Error> {
         let reply = self
             .handle
             .link()
@@ -173,15 +189,8 @@ impl Netlink {
             .try_next()
             .await;
         match reply {
-            Ok(Some(link)) => Ok(read_link(&link).up),
-            Ok(None) => Err(NetlinkError::NoSuchLink { index }),
-            Err(error) if errno(&error) == Some(libc::ENODEV) => {
-                Err(NetlinkError::NoSuchLink { index })
-            }
-            Err(source) => Err(NetlinkError::Request {
-                request: format!("reading the state of interface {index}"),
-                source,
-            }),
+            Err(error) if errno(&error) == Some(libc::ENODEV) => Ok(None),
+            other => other,
         }
     }
 

@@ -5,7 +5,7 @@
 //! (`ENOENT`, `ESRCH`) or whose interface is gone (`ENODEV`) is removed.
 //! What goes in each message is decided in route.rs and rule.rs.
 
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 use netlink_packet_route::RouteNetlinkMessage;
 use netlink_packet_route::link::{
     InfoData, InfoKind, InfoMacVlan, LinkAttribute, LinkFlags, LinkInfo, LinkMessage, MacVlanMode,
@@ -204,17 +204,8 @@ impl Netlink {
         let Some(index) = self.link_index(name).await? else {
             return Ok(None);
         };
-        let reply = self
-            .handle
-            .link()
-            .get()
-            .match_index(index)
-            .execute()
-            .try_next()
-            .await;
-        match reply {
+        match self.link_message(index).await {
             Ok(link) => Ok(link.as_ref().map(link_details)),
-            Err(error) if errno(&error) == Some(libc::ENODEV) => Ok(None),
             Err(source) => Err(NetlinkError::Request {
                 request: format!("reading interface {name}"),
                 source,
