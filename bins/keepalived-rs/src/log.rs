@@ -21,6 +21,11 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 
 use crate::cli::{Cli, Facility};
 
+/// What a daemon prints on its standard output once it catches SIGTERM and
+/// SIGINT (so that a stop request is a clean stop, not a kill), in
+/// sd_notify's words.
+pub(crate) const READY: &str = "READY=1";
+
 /// The longest line passed on, in bytes.
 pub(crate) const MAX_LINE: usize = 4096;
 
@@ -118,7 +123,18 @@ impl DaemonLog {
     }
 
     /// Reads `stream` line by line until it ends, passing each on.
-    pub(crate) async fn follow(mut self, stream: impl AsyncRead + Unpin) {
+    pub(crate) async fn follow(self, stream: impl AsyncRead + Unpin) {
+        self.follow_with_ready(stream, None).await;
+    }
+
+    /// [`follow`](Self::follow) for a daemon's standard output, where the
+    /// line [`READY`] is not logged but reported on `ready`: the daemon
+    /// catches stop signals from then on.
+    pub(crate) async fn follow_with_ready(
+        mut self,
+        stream: impl AsyncRead + Unpin,
+        ready: Option<tokio::sync::watch::Sender<bool>>,
+    ) {
         let mut reader = BufReader::new(stream);
         let mut buffer = Vec::new();
         loop {
@@ -127,7 +143,13 @@ impl DaemonLog {
                 Ok(0) => return,
                 Ok(_) => {
                     let text = String::from_utf8_lossy(&buffer);
-                    self.line(text.trim_end_matches(['\n', '\r']));
+                    let line = text.trim_end_matches(['\n', '\r']);
+                    match &ready {
+                        Some(ready) if line == READY => {
+                            let _ = ready.send(true);
+                        }
+                        _ => self.line(line),
+                    }
                 }
                 Err(err) => {
                     self.line(&format!(

@@ -9,9 +9,13 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use tokio::process::{Child, Command};
 use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::watch;
 
 use crate::cli::Cli;
 use crate::log::{DaemonLog, LogTargets};
+
+/// How long a stop waits for a daemon that is still starting.
+const READY_WAIT: Duration = Duration::from_secs(5);
 
 /// Finds a daemon binary next to our own executable, then on PATH, so a
 /// copied set of binaries works anywhere.
@@ -61,7 +65,7 @@ fn spawn(
     args: &[String],
     targets: &LogTargets,
     ident: &'static str,
-) -> std::io::Result<Child> {
+) -> std::io::Result<(Child, watch::Receiver<bool>)> {
     let mut child = Command::new(program)
         .args(args)
         .stdin(Stdio::null())
@@ -73,10 +77,11 @@ fn spawn(
     if let Some(stderr) = child.stderr.take() {
         tokio::spawn(DaemonLog::open(targets, ident, pid).follow(stderr));
     }
+    let (ready, ready_receiver) = watch::channel(false);
     if let Some(stdout) = child.stdout.take() {
-        tokio::spawn(DaemonLog::open(targets, ident, pid).follow(stdout));
+        tokio::spawn(DaemonLog::open(targets, ident, pid).follow_with_ready(stdout, Some(ready)));
     }
-    Ok(child)
+    Ok((child, ready_receiver))
 }
 
 /// Runs until told to stop. Returns the process exit status.
@@ -179,8 +184,8 @@ async fn supervise(
     // parent logs as "Keepalived".
     let mut own = DaemonLog::open(targets, "Keepalived", std::process::id());
     loop {
-        let mut child = match spawn(vrrpd, args, targets, "Keepalived_vrrp") {
-            Ok(child) => child,
+        let (mut child, ready) = match spawn(vrrpd, args, targets, "Keepalived_vrrp") {
+            Ok(spawned) => spawned,
             Err(err) => {
                 own.line(&format!(
                     "keepalived-rs: cannot start {}: {err}",
@@ -206,14 +211,24 @@ async fn supervise(
                 }
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
-            _ = terminate.recv() => return stop(child).await,
-            _ = interrupt.recv() => return stop(child).await,
+            _ = terminate.recv() => return stop(child, ready).await,
+            _ = interrupt.recv() => return stop(child, ready).await,
         }
     }
 }
 
 /// Forwards SIGTERM so the daemon releases its addresses, and waits.
-async fn stop(mut child: Child) -> ExitCode {
+/// A daemon not yet ready (see [`crate::log::READY`]) gets the signal once
+/// it is, or has exited, or after [`READY_WAIT`]: one killed before it
+/// catches SIGTERM would leave what a crashed run left (a VIP) in place.
+async fn stop(mut child: Child, mut ready: watch::Receiver<bool>) -> ExitCode {
+    let _ = tokio::time::timeout(READY_WAIT, async {
+        tokio::select! {
+            _ = ready.wait_for(|r| *r) => {}
+            _ = child.wait() => {}
+        }
+    })
+    .await;
     if let Some(pid) = child.id() {
         let _ = kill(Pid::from_raw(pid as i32), Signal::SIGTERM);
     }

@@ -118,6 +118,14 @@ fn main() -> ExitCode {
             }
         }
     };
+    // Tells the supervisor (which reads our standard output) that a stop
+    // signal from now on is a clean stop; it holds one back until then.
+    {
+        use std::io::Write as _;
+        let mut stdout = std::io::stdout().lock();
+        // A closed standard output is not an error here: nobody waits.
+        let _ = writeln!(stdout, "READY=1").and_then(|()| stdout.flush());
+    }
     let options = kconf_parser::ParseOptions {
         config_id: cli
             .config_id
