@@ -1,6 +1,7 @@
 //! The event loop: sockets, timers and signals in; vrrp-proto's outputs out
 //! to the network (adverts, gratuitous ARPs) and the kernel (addresses).
 
+use std::collections::HashMap;
 use std::io;
 use std::net::IpAddr;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -180,6 +181,7 @@ pub(crate) async fn run(
     let timer = WakeTimer::new();
     let mut deadlines = Deadlines::new(running.len());
     record_all(&mut deadlines, &running);
+    let mut by_vrid = index_by_vrid(&running);
 
     loop {
         let deadline = deadlines
@@ -190,7 +192,18 @@ pub(crate) async fn run(
         let sleep = timer.sleep_until(deadline);
         tokio::select! {
             (result, index) = sockets.receive() => match result {
-                Ok(received) => deliver(&mut running, index, received, &mut drops),
+                Ok(received) => {
+                    // Only the instances the advert was for can have moved
+                    // (a backup of 1,000 instances gets 10,000 adverts a
+                    // second): drain and re-time just those.
+                    let took = deliver(&mut running, &by_vrid, index, received, &mut drops);
+                    for touched in drain(&mut running, &took, &sockets, effects, &mut hooks).await {
+                        if let Some(r) = running.get(touched) {
+                            deadlines.set(touched, r.instance.poll_timeout());
+                        }
+                    }
+                    continue;
+                }
                 Err(err) => eprintln!("vrrpd: receive error: {err}"),
             },
             () = sleep => {
@@ -214,7 +227,11 @@ pub(crate) async fn run(
                 continue;
             }
             event = events.next() => match event {
-                Some(event) => on_event(&mut running, &mut sockets, event, effects).await,
+                Some(event) => {
+                    on_event(&mut running, &mut sockets, event, effects).await;
+                    // An instance may have got (or lost) its socket.
+                    by_vrid = index_by_vrid(&running);
+                }
                 None => eprintln!("vrrpd: the netlink event socket closed; link changes are no longer seen"),
             },
             Some(event) = trackers.next() => {
@@ -409,19 +426,24 @@ async fn activate(
 
 /// Hands a packet to the instance of its VRID on that socket; what no
 /// instance takes is counted for the socket.
-fn deliver(running: &mut [Running], socket: usize, received: Received, drops: &mut Drops) {
+/// Returns the instances it went to.
+fn deliver(
+    running: &mut [Running],
+    by_vrid: &HashMap<(usize, u8), Vec<usize>>,
+    socket: usize,
+    received: Received,
+    drops: &mut Drops,
+) -> Vec<usize> {
     let now = Instant::now();
     let Some(&vrid) = received.payload.get(1) else {
         drops.runt(now, socket, socket_label(running, socket), &received);
-        return;
+        return Vec::new();
     };
-    let mut taken = false;
-    for (index, r) in running
-        .iter_mut()
-        .enumerate()
-        .filter(|(_, r)| r.socket == Some(socket) && r.instance.config().vrid == vrid)
-    {
-        taken = true;
+    let took = by_vrid.get(&(socket, vrid)).cloned().unwrap_or_default();
+    for &index in &took {
+        let Some(r) = running.get_mut(index) else {
+            continue;
+        };
         let result = r.instance.handle_packet(
             now,
             received.source,
@@ -434,10 +456,25 @@ fn deliver(running: &mut [Running], socket: usize, received: Received, drops: &m
             drops.instance_dropped(now, index, name, &received, &err);
         }
     }
-    if !taken {
+    if took.is_empty() {
         let label = socket_label(running, socket);
         drops.unknown_vrid(now, socket, label, vrid, received.source);
     }
+    took
+}
+
+/// The instances on each (socket, VRID), for delivering adverts.
+fn index_by_vrid(running: &[Running]) -> HashMap<(usize, u8), Vec<usize>> {
+    let mut index: HashMap<(usize, u8), Vec<usize>> = HashMap::new();
+    for (i, r) in running.iter().enumerate() {
+        if let Some(socket) = r.socket {
+            index
+                .entry((socket, r.instance.config().vrid))
+                .or_default()
+                .push(i);
+        }
+    }
+    index
 }
 
 /// A socket's name in the log: the interface its instances advertise on.
