@@ -3,13 +3,18 @@
 //! missing, unreadable or non-numeric file is 0), with `init_file` applied
 //! at startup.
 //!
-//! The file is polled every [`POLL`] (a read of a few bytes) rather than
-//! watched with inotify: that also follows a file replaced by rename or
-//! created in a directory that did not exist at startup. It does not apply
-//! weights: vrrp-proto does.
+//! The file's directory is watched with inotify, so a write, a rename onto
+//! it or its removal is seen at once (as keepalived sees it); a slow poll
+//! backs that up. Where the directory cannot be watched (it does not exist
+//! yet, or inotify is out of watches) the file is polled every [`POLL`]. It
+//! does not apply weights: vrrp-proto does.
 
 use std::io::Read;
+use std::path::Path;
 use std::time::Duration;
+
+use futures::StreamExt;
+use inotify::{EventStream, Inotify, WatchMask};
 
 use kconf_parser::model::track::TrackFile;
 use tokio::sync::mpsc::UnboundedSender;
@@ -17,8 +22,11 @@ use vrrp_proto::TrackerStatus;
 
 use super::{Event, TrackerId};
 
-/// How often the file is read.
+/// How often the file is read when its directory cannot be watched.
 const POLL: Duration = Duration::from_millis(200);
+
+/// How often the file is read anyway while its directory is watched.
+const POLL_WATCHED: Duration = Duration::from_secs(2);
 
 /// keepalived reads at most this many bytes.
 const READ_LIMIT: u64 = 127;
@@ -43,11 +51,35 @@ pub(crate) fn prepare(file: &TrackFile) -> i32 {
 pub(crate) async fn watch(
     id: TrackerId,
     file: TrackFile,
-    mut last: i32,
+    last: i32,
     events: UnboundedSender<Event>,
 ) {
+    watch_with(id, file, last, events, POLL_WATCHED).await;
+}
+
+/// [`watch`], reading the file every `poll_watched` while its directory is
+/// watched.
+async fn watch_with(
+    id: TrackerId,
+    file: TrackFile,
+    mut last: i32,
+    events: UnboundedSender<Event>,
+    poll_watched: Duration,
+) {
+    let mut changes = directory_changes(&file.file);
     loop {
-        tokio::time::sleep(POLL).await;
+        match &mut changes {
+            Some(stream) => tokio::select! {
+                change = stream.next() => {
+                    if !matches!(change, Some(Ok(_))) {
+                        // The watch broke: poll from now on.
+                        changes = None;
+                    }
+                }
+                () = tokio::time::sleep(poll_watched) => {}
+            },
+            None => tokio::time::sleep(POLL).await,
+        }
         let path = file.file.clone();
         // A file on a slow file system must not stall the event loop.
         let value: i32 = tokio::task::spawn_blocking(move || read_value(&path))
@@ -67,6 +99,29 @@ pub(crate) async fn watch(
             return;
         }
     }
+}
+
+/// Changes in the directory of `path` (any of them: a read costs less than
+/// telling them apart), or `None` if it cannot be watched.
+fn directory_changes(path: &str) -> Option<EventStream<[u8; 1024]>> {
+    let directory = match Path::new(path).parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let inotify = Inotify::init().ok()?;
+    inotify
+        .watches()
+        .add(
+            directory,
+            WatchMask::CLOSE_WRITE
+                | WatchMask::MODIFY
+                | WatchMask::CREATE
+                | WatchMask::DELETE
+                | WatchMask::MOVED_TO
+                | WatchMask::MOVED_FROM,
+        )
+        .ok()?;
+    inotify.into_event_stream([0u8; 1024]).ok()
 }
 
 /// The value in the file at `path`; 0 when it cannot be read.
@@ -114,6 +169,43 @@ fn strtol(text: &str) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_write_is_seen_through_inotify_not_the_poll() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("value");
+        std::fs::write(&path, "5").unwrap();
+        let file = TrackFile {
+            name: "f".into(),
+            file: path.to_str().unwrap().into(),
+            ..Default::default()
+        };
+        let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
+        let id = TrackerId::File(0);
+        // A poll of an hour: only inotify can report the change in time.
+        tokio::spawn(watch_with(id, file, 5, sender, Duration::from_secs(3600)));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        // Replaced by rename, as editors and config tools do.
+        let staging = dir.path().join("value.new");
+        std::fs::write(&staging, "9\n").unwrap();
+        std::fs::rename(&staging, &path).unwrap();
+        let event = tokio::time::timeout(Duration::from_secs(5), receiver.recv())
+            .await
+            .expect("no event within 5 s")
+            .unwrap();
+        assert_eq!(event.id, id);
+        assert_eq!(event.status, TrackerStatus::Value(9));
+        std::fs::remove_file(&path).unwrap();
+        let event = tokio::time::timeout(Duration::from_secs(5), receiver.recv())
+            .await
+            .expect("no event within 5 s")
+            .unwrap();
+        assert_eq!(
+            event.status,
+            TrackerStatus::Value(0),
+            "a removed file reads 0"
+        );
+    }
 
     #[test]
     fn strtol_as_c() {
