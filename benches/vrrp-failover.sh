@@ -34,22 +34,9 @@ if ! [[ $RUNS =~ ^[1-9][0-9]*$ ]]; then
     echo "vrrp-failover: RUNS must be a positive integer, not '$RUNS'" >&2
     exit 1
 fi
-if [ "$(id -u)" -ne 0 ]; then
-    echo "vrrp-failover: run as root (it creates network namespaces)" >&2
-    exit 1
-fi
-if ! command -v tcpdump >/dev/null; then
-    # The adverts on the wire are the measure; Debian's tcpdump records them.
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tcpdump >/dev/null
-fi
-for tool in ip tcpdump python3 cargo; do
-    command -v "$tool" >/dev/null || { echo "vrrp-failover: missing $tool" >&2; exit 1; }
-done
-if [ ! -x "$KEEPALIVED" ]; then
-    echo "vrrp-failover: $KEEPALIVED not found (scripts/install-deps.sh installs it)" >&2
-    exit 1
-fi
+# shellcheck source=benches/lib.sh
+source benches/lib.sh
+bench_prerequisites vrrp-failover
 
 step() { printf '\n==> %s\n' "$*"; }
 now() { echo "${EPOCHREALTIME/,/.}"; }

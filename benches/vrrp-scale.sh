@@ -52,22 +52,9 @@ if [ "$VRIDS" -gt 255 ] || [ "$INTERFACES" -gt 50 ]; then
     echo "vrrp-scale: VRIDS is at most 255 and INTERFACES at most 50" >&2
     exit 1
 fi
-if [ "$(id -u)" -ne 0 ]; then
-    echo "vrrp-scale: run as root (it creates network namespaces)" >&2
-    exit 1
-fi
-if ! command -v tcpdump >/dev/null; then
-    # The adverts on the wire are the measure; Debian's tcpdump records them.
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tcpdump >/dev/null
-fi
-for tool in ip tcpdump python3 cargo; do
-    command -v "$tool" >/dev/null || { echo "vrrp-scale: missing $tool" >&2; exit 1; }
-done
-if [ ! -x "$KEEPALIVED" ]; then
-    echo "vrrp-scale: $KEEPALIVED not found (scripts/install-deps.sh installs it)" >&2
-    exit 1
-fi
+# shellcheck source=benches/lib.sh
+source benches/lib.sh
+bench_prerequisites vrrp-scale
 INSTANCES=$((INTERFACES * VRIDS))
 INTERVAL=0.1
 
