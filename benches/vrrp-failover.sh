@@ -38,8 +38,6 @@ fi
 source benches/lib.sh
 bench_prerequisites vrrp-failover
 
-step() { printf '\n==> %s\n' "$*"; }
-now() { echo "${EPOCHREALTIME/,/.}"; }
 
 step "cargo build --release -p vrrpd -p keepalived-rs"
 cargo build --release --locked --quiet -p vrrpd -p keepalived-rs
@@ -54,20 +52,6 @@ lb2=$tag-lb2
 VIP=192.0.2.100
 work=$(mktemp -d /tmp/vrrp-failover.XXXXXX)
 
-# Stops every process in a namespace: TERM, then KILL what is left.
-stop_ns() {
-    local ns=$1 pids
-    pids=$(ip netns pids "$ns" 2>/dev/null || true)
-    [ -z "$pids" ] && return 0
-    kill -TERM $pids 2>/dev/null || true
-    for _ in $(seq 50); do
-        pids=$(ip netns pids "$ns" 2>/dev/null || true)
-        [ -z "$pids" ] && return 0
-        sleep 0.05
-    done
-    kill -KILL $pids 2>/dev/null || true
-    sleep 0.1
-}
 cleanup() {
     for ns in $lb1 $lb2 $sw; do
         stop_ns "$ns"

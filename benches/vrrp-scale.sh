@@ -58,8 +58,6 @@ bench_prerequisites vrrp-scale
 INSTANCES=$((INTERFACES * VRIDS))
 INTERVAL=0.1
 
-step() { printf '\n==> %s\n' "$*"; }
-now() { echo "${EPOCHREALTIME/,/.}"; }
 
 step "cargo build --release -p vrrpd -p keepalived-rs"
 cargo build --release --locked --quiet -p vrrpd -p keepalived-rs
@@ -74,22 +72,11 @@ B=$tag-b
 work=$(mktemp -d /tmp/vrrp-scale.XXXXXX)
 KEEP_WORK=${KEEP_WORK:-}
 
-stop_ns() {
-    local ns=$1 pids
-    pids=$(ip netns pids "$ns" 2>/dev/null || true)
-    [ -z "$pids" ] && return 0
-    kill -TERM $pids 2>/dev/null || true
-    for _ in $(seq 200); do
-        pids=$(ip netns pids "$ns" 2>/dev/null || true)
-        [ -z "$pids" ] && return 0
-        sleep 0.05
-    done
-    kill -KILL $pids 2>/dev/null || true
-    sleep 0.1
-}
+# 1,000 instances take a while to stop: up to 10 s (200 steps) before KILL.
+STOP_STEPS=200
 cleanup() {
     for ns in $M $B; do
-        stop_ns "$ns"
+        stop_ns "$ns" $STOP_STEPS
         ip netns del "$ns" 2>/dev/null || true
     done
     if [ -n "$KEEP_WORK" ]; then
@@ -228,8 +215,8 @@ measure() {
     local system=$1 round=$2 log=$work/master-$1-$2.log blog=$work/backup-$1-$2.log
     declare -A fig=()
     local t_up t0 t1 pids c0 c1 samples=0 rss_sum=0 pss_sum=0 rss_peak=0 pss_peak=0 anon_peak=0 rss pss anon
-    stop_ns $M
-    stop_ns $B
+    stop_ns $M $STOP_STEPS
+    stop_ns $B $STOP_STEPS
     step "master = $system: starting $INSTANCES instances on $M"
     t_up=$(now)
     start "$system" $M "$work/master.conf" "$log"
@@ -329,8 +316,8 @@ measure() {
             >"$work/perf-$system-$round.txt" 2>/dev/null || true
         KEEP_WORK=1
     fi
-    stop_ns $M
-    stop_ns $B
+    stop_ns $M $STOP_STEPS
+    stop_ns $B $STOP_STEPS
 }
 
 : >"$work/figures.tsv"
