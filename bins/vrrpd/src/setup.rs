@@ -109,6 +109,8 @@ pub(crate) fn plan(
 ) -> (Vec<Planned>, Vec<String>) {
     let mut planned = Vec::new();
     let mut problems = Vec::new();
+    // Looked up once (it may ask the user database), not per instance.
+    let default_user = default_script_user(config);
     // Rules without a preference are numbered static ones first, as
     // keepalived reads them; main.rs plans (and reports) the static ones.
     let mut preferences = crate::routing::Preferences::default();
@@ -123,7 +125,7 @@ pub(crate) fn plan(
                 vi.name.value
             ));
         }
-        match plan_one(config, vi, &primary) {
+        match plan_one(config, vi, &primary, &default_user) {
             Ok(mut p) => {
                 p.routing = crate::routing::Routing::plan(
                     &vi.name.value,
@@ -176,6 +178,7 @@ fn plan_one(
     config: &Config,
     vi: &VrrpInstance,
     primary: &impl Fn(&str, bool) -> Option<IpAddr>,
+    default_user: &crate::notify::RunAs,
 ) -> Result<Planned, String> {
     let global = &config.global;
     let defaults = &global.vrrp;
@@ -301,8 +304,7 @@ fn plan_one(
         .chain(&vi.virtual_ipaddress_excluded)
         .cloned()
         .collect();
-    let default_user = default_script_user(config);
-    let notify = crate::notify::Notify::of(config, vi, default_user);
+    let notify = crate::notify::Notify::of(config, vi, default_user.clone());
     let vmac = crate::vmac::plan(vi, vrid, ipv6, defaults.vmac_prefix.as_deref())?;
     let addresses: Vec<IpAddress> = addresses;
     let (address_vmacs, address_vmac) = crate::vmac_addr::plan(
@@ -363,6 +365,7 @@ pub(crate) fn plan_groups(
 ) -> (Vec<PlannedGroup>, Vec<String>) {
     let mut groups = Vec::new();
     let mut problems = Vec::new();
+    let default_user = default_script_user(config);
     for group in &config.sync_groups {
         let mut members = Vec::new();
         for member in &group.group {
@@ -380,7 +383,7 @@ pub(crate) fn plan_groups(
         groups.push(PlannedGroup {
             name: group.name.value.clone(),
             members,
-            notify: crate::notify::Notify::of_group(config, group, default_script_user(config)),
+            notify: crate::notify::Notify::of_group(config, group, default_user.clone()),
         });
     }
     (groups, problems)
@@ -388,14 +391,17 @@ pub(crate) fn plan_groups(
 
 /// Who runs scripts that name no user: script_user, else
 /// keepalived_script if that user exists, else root (`None`).
+/// (keepalived's rule, shared with `keepalived-rs -t`: kconf-parser's
+/// `script_security::default_user`, with script_user's group).
 pub(crate) fn default_script_user(config: &Config) -> crate::notify::RunAs {
-    config.global.script_user.clone().or_else(|| {
-        matches!(
-            nix::unistd::User::from_name("keepalived_script"),
-            Ok(Some(_))
-        )
-        .then(|| ("keepalived_script".to_owned(), None))
-    })
+    let script_user = config.global.script_user.as_ref();
+    let name = script_user.map(|(user, _)| user.as_str());
+    let user = kconf_parser::script_security::default_user(
+        name,
+        &kconf_parser::script_security::ThisHost,
+    )?;
+    let group = script_user.and_then(|(_, group)| group.clone());
+    Some((user.to_owned(), group))
 }
 
 #[cfg(test)]

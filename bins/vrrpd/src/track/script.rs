@@ -85,17 +85,10 @@ pub(crate) fn refusal(
 /// Who runs the script: its own user, else `script_user`, else
 /// keepalived_script if that user exists, else root.
 fn run_as(script: &VrrpScript, config: &Config) -> RunAs {
-    script.user.clone().or_else(|| {
-        let script_user = config.global.script_user.as_ref().map(|(u, _)| u.as_str());
-        script_security::default_user(script_user, &ThisHost).map(|user| {
-            let group = config
-                .global
-                .script_user
-                .as_ref()
-                .and_then(|(_, g)| g.clone());
-            (user.to_owned(), group)
-        })
-    })
+    script
+        .user
+        .clone()
+        .or_else(|| crate::setup::default_script_user(config))
 }
 
 /// The uid and gid for `run_as` (`None`: run as we are, root).
