@@ -180,7 +180,7 @@ pub(crate) async fn run(
     drain_all(&mut running, &sockets, effects, &mut hooks).await;
     let timer = WakeTimer::new();
     let mut deadlines = Deadlines::new(running.len());
-    record_all(&mut deadlines, &running);
+    retime(&mut deadlines, &running, 0..running.len());
     let mut by_vrid = index_by_vrid(&running);
 
     loop {
@@ -197,11 +197,8 @@ pub(crate) async fn run(
                     // (a backup of 1,000 instances gets 10,000 adverts a
                     // second): drain and re-time just those.
                     let took = deliver(&mut running, &by_vrid, index, received, &mut drops);
-                    for touched in drain(&mut running, &took, &sockets, effects, &mut hooks).await {
-                        if let Some(r) = running.get(touched) {
-                            deadlines.set(touched, r.instance.poll_timeout());
-                        }
-                    }
+                    let touched = drain(&mut running, &took, &sockets, effects, &mut hooks).await;
+                    retime(&mut deadlines, &running, touched);
                     continue;
                 }
                 Err(err) => eprintln!("vrrpd: receive error: {err}"),
@@ -216,11 +213,8 @@ pub(crate) async fn run(
                     let Some(r) = running.get_mut(index) else { continue };
                     r.instance.handle_timeout(Instant::now());
                     // Its sync group may move others: their deadlines too.
-                    for touched in drain(&mut running, &[index], &sockets, effects, &mut hooks).await {
-                        if let Some(r) = running.get(touched) {
-                            deadlines.set(touched, r.instance.poll_timeout());
-                        }
-                    }
+                    let touched = drain(&mut running, &[index], &sockets, effects, &mut hooks).await;
+                    retime(&mut deadlines, &running, touched);
                 }
                 drops.handle_timeout(Instant::now());
                 // Only the due instances changed: skip the drain of all.
@@ -241,7 +235,7 @@ pub(crate) async fn run(
             _ = interrupt.recv() => break,
         }
         drain_all(&mut running, &sockets, effects, &mut hooks).await;
-        record_all(&mut deadlines, &running);
+        retime(&mut deadlines, &running, 0..running.len());
     }
 
     let every_instance = match release.on_stop() {
@@ -647,11 +641,17 @@ fn update_groups(
     }
 }
 
-/// Records every instance's deadline, after an event that may have
-/// touched any of them.
-fn record_all(deadlines: &mut Deadlines, running: &[Running]) {
-    for (index, r) in running.iter().enumerate() {
-        deadlines.set(index, r.instance.poll_timeout());
+/// Records the deadlines of the `touched` instances (after an event that
+/// may have moved them).
+fn retime(
+    deadlines: &mut Deadlines,
+    running: &[Running],
+    touched: impl IntoIterator<Item = usize>,
+) {
+    for index in touched {
+        if let Some(r) = running.get(index) {
+            deadlines.set(index, r.instance.poll_timeout());
+        }
     }
 }
 
