@@ -12,7 +12,7 @@ use netlab::peers::keepalived::{self, Keepalived, VrrpInstance};
 use netlab::{Host, Lab, Process};
 
 mod common;
-use common::vrrpd;
+use common::{Pair, vrrpd};
 
 const VIP: &str = "10.0.0.100";
 
@@ -36,27 +36,8 @@ fn wait_master(process: &mut Process, mark: usize, timeout: Duration) -> Duratio
         .unwrap()
 }
 
-/// Fields drop in order: the hosts, then the segment, then the lab.
-struct Pair {
-    a: Host,
-    b: Host,
-    _lan: netlab::Segment,
-    _lab: Lab,
-}
-
 fn pair(test: &str, programs: &[&str]) -> Option<Pair> {
-    let lab = Lab::for_test(test, programs)?;
-    let lan = lab.segment("lan").unwrap();
-    let a = lab.host("a").unwrap();
-    let b = lab.host("b").unwrap();
-    lan.attach(&a, "eth0", &["10.0.0.1/24"]).unwrap();
-    lan.attach(&b, "eth0", &["10.0.0.2/24"]).unwrap();
-    Some(Pair {
-        a,
-        b,
-        _lan: lan,
-        _lab: lab,
-    })
+    common::pair(test, programs, &["10.0.0.1/24"], &["10.0.0.2/24"])
 }
 
 #[test]
@@ -413,7 +394,7 @@ fn a_deleted_and_recreated_interface_is_taken_up_again() {
     // An interface of the same name comes back (a new index): vrrpd opens a
     // new socket on it and preempts again.
     let mark = high.log_mark();
-    p._lan.attach(&p.a, "eth0", &["10.0.0.1/24"]).unwrap();
+    p.lan.attach(&p.a, "eth0", &["10.0.0.1/24"]).unwrap();
     wait_master(&mut high, mark, Duration::from_secs(10));
     netlab::wait_until("the VIP to come back", Duration::from_secs(5), || {
         Ok(holds(&p.a) && !holds(&p.b))

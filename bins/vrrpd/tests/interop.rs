@@ -14,15 +14,15 @@ use std::io::IoSliceMut;
 use std::net::{IpAddr, Ipv6Addr};
 use std::time::{Duration, Instant};
 
+use netlab::Host;
 use netlab::peers::keepalived::{self, Keepalived, VrrpInstance};
-use netlab::{Host, Lab};
 use nix::sys::signal::Signal;
 use nix::sys::socket::{ControlMessageOwned, MsgFlags, SockaddrIn6, recvmsg};
 use socket2::{Domain, Protocol, Socket, Type};
 use vrrp_proto::wire::{AdvertRepr, ChecksumMode, Packet, Version};
 
 mod common;
-use common::vrrpd;
+use common::{Pair, vrrpd};
 
 /// Words in keepalived's log that mean it disliked an advert.
 const COMPLAINTS: [&str; 5] = [
@@ -52,31 +52,15 @@ fn entering(instance: &str, state: &str) -> String {
     format!("({instance}) Entering {state} STATE")
 }
 
-/// Fields drop in order: the hosts, then the segment, then the lab.
-struct Pair {
-    a: Host,
-    b: Host,
-    _lan: netlab::Segment,
-    _lab: Lab,
-}
-
 /// Two hosts on one segment, each with an IPv4 and an IPv6 (fd00::/64)
 /// address; the kernel gives each its link-local address.
 fn pair(test: &str, programs: &[&str]) -> Option<Pair> {
-    let lab = Lab::for_test(test, programs)?;
-    let lan = lab.segment("lan").unwrap();
-    let a = lab.host("a").unwrap();
-    let b = lab.host("b").unwrap();
-    lan.attach(&a, "eth0", &["10.0.0.1/24", "fd00::1/64"])
-        .unwrap();
-    lan.attach(&b, "eth0", &["10.0.0.2/24", "fd00::2/64"])
-        .unwrap();
-    Some(Pair {
-        a,
-        b,
-        _lan: lan,
-        _lab: lab,
-    })
+    common::pair(
+        test,
+        programs,
+        &["10.0.0.1/24", "fd00::1/64"],
+        &["10.0.0.2/24", "fd00::2/64"],
+    )
 }
 
 /// An advert seen on the wire by a raw socket on `host`'s eth0.

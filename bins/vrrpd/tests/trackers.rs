@@ -11,11 +11,11 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
+use netlab::Host;
 use netlab::peers::keepalived::{self, VrrpInstance};
-use netlab::{Host, Lab};
 
 mod common;
-use common::vrrpd;
+use common::{Pair, vrrpd};
 
 const VIP: &str = "10.0.0.100";
 const MOVE: Duration = Duration::from_secs(5);
@@ -37,27 +37,8 @@ fn vip_on(what: &str, on: &Host, off: &Host) {
     netlab::wait_until(what, MOVE, || Ok(holds(on) && !holds(off))).unwrap();
 }
 
-/// Fields drop in order: the hosts, then the segment, then the lab.
-struct Pair {
-    a: Host,
-    b: Host,
-    _lan: netlab::Segment,
-    _lab: Lab,
-}
-
 fn pair(test: &str) -> Option<Pair> {
-    let lab = Lab::for_test(test, &[])?;
-    let lan = lab.segment("lan").unwrap();
-    let a = lab.host("a").unwrap();
-    let b = lab.host("b").unwrap();
-    lan.attach(&a, "eth0", &["10.0.0.1/24"]).unwrap();
-    lan.attach(&b, "eth0", &["10.0.0.2/24"]).unwrap();
-    Some(Pair {
-        a,
-        b,
-        _lan: lan,
-        _lab: lab,
-    })
+    common::pair(test, &[], &["10.0.0.1/24"], &["10.0.0.2/24"])
 }
 
 /// Whether a process with `argument` on its command line runs anywhere
