@@ -30,7 +30,9 @@
 #              (default 4), VRIDS (per interface, default 250),
 #              MASTERS (default "rs ka"), KEEPALIVED (default
 #              /usr/sbin/keepalived), PERF=1 (perf record -g the master for
-#              the window; report in the kept work directory).
+#              the window; report in the kept work directory), SMAPS=1
+#              (each master process's /proc/PID/smaps at the window's end,
+#              kept in the work directory).
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
@@ -271,6 +273,13 @@ measure() {
         sleep 0.5
     done
     mapfile -t pids < <(tree "$(cat "$work/$M.supervisor")")
+    if [ -n "${SMAPS:-}" ]; then
+        local pid
+        for pid in "${pids[@]}"; do
+            cat "/proc/$pid/smaps" >"$work/smaps-$system-$round-$(cat "/proc/$pid/comm" 2>/dev/null)-$pid.txt" 2>/dev/null || true
+        done
+        KEEP_WORK=1
+    fi
     c1=$(cpu_ticks "${pids[@]}")
     read -r u1 s1 < <(cpu_split "${pids[@]}")
     t1=$(now)
