@@ -1,0 +1,254 @@
+//! The status schema: what `kactl status --json` prints and what each daemon
+//! reports of itself. Field names follow keepalived's JSON dump where it has
+//! one (`iname`, `vrid`, `base_priority`, `effective_priority`, `vips`,
+//! `advert_rcvd`, ...); times are seconds as floating point, like
+//! keepalived's. Fields are only ever added, never renamed or removed,
+//! within one [`crate::PROTOCOL_VERSION`].
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::message::Role;
+
+/// Counters by their keepalived name (`advert_rcvd`, `auth_failure`, ...).
+/// A map rather than fields so that a newer daemon can add counters that
+/// an older kactl still prints.
+pub type Counters = BTreeMap<String, u64>;
+
+/// Everything one daemon (or, merged by the supervisor, all of them) has to
+/// say about its state.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Status {
+    /// The processes that answered.
+    pub daemons: Vec<DaemonInfo>,
+    /// VRRP instances (vrrpd).
+    pub vrrp_instances: Vec<VrrpInstanceStatus>,
+    /// VRRP sync groups (vrrpd).
+    pub vrrp_sync_groups: Vec<SyncGroupStatus>,
+    /// Virtual servers and their real servers (checkerd).
+    pub virtual_servers: Vec<VirtualServerStatus>,
+    /// BFD sessions (bfdd).
+    pub bfd_sessions: Vec<BfdSessionStatus>,
+}
+
+impl Status {
+    /// Appends another daemon's status to this one.
+    pub fn merge(&mut self, other: Status) {
+        self.daemons.extend(other.daemons);
+        self.vrrp_instances.extend(other.vrrp_instances);
+        self.vrrp_sync_groups.extend(other.vrrp_sync_groups);
+        self.virtual_servers.extend(other.virtual_servers);
+        self.bfd_sessions.extend(other.bfd_sessions);
+    }
+}
+
+/// One process of keepalived-rs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DaemonInfo {
+    /// Which daemon.
+    pub role: Role,
+    /// Its process id.
+    pub pid: u32,
+    /// When it started (Unix time, seconds).
+    pub started: f64,
+    /// When it last applied a configuration (start or reload).
+    pub config_loaded: f64,
+    /// Reloads applied since it started.
+    #[serde(default)]
+    pub reloads: u64,
+    /// Times the supervisor restarted it (supervisor's view; 0 from the
+    /// daemon itself).
+    #[serde(default)]
+    pub restarts: u64,
+}
+
+/// A VRRP instance's state, as in the `vrrp_instance` block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum VrrpState {
+    /// Not started (waiting for its interface or a tracker).
+    Init,
+    /// Watching the master.
+    Backup,
+    /// Holding the virtual addresses.
+    Master,
+    /// An interface or a weight-0 tracker is down.
+    Fault,
+    /// Stopped (removed by a reload, or shutting down).
+    Stop,
+}
+
+impl VrrpState {
+    /// The word keepalived logs (`MASTER`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VrrpState::Init => "INIT",
+            VrrpState::Backup => "BACKUP",
+            VrrpState::Master => "MASTER",
+            VrrpState::Fault => "FAULT",
+            VrrpState::Stop => "STOP",
+        }
+    }
+}
+
+/// One `vrrp_instance`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VrrpInstanceStatus {
+    /// The instance's name.
+    pub iname: String,
+    /// Virtual router id.
+    pub vrid: u8,
+    /// VRRP version, 2 or 3.
+    pub version: u8,
+    /// `inet` or `inet6`.
+    pub family: String,
+    /// The interface adverts are sent on.
+    pub ifp_ifname: String,
+    /// The VMAC interface, with `use_vmac`.
+    #[serde(default)]
+    pub vmac_ifname: Option<String>,
+    /// Current state.
+    pub state: VrrpState,
+    /// Configured priority.
+    pub base_priority: u8,
+    /// Priority after trackers.
+    pub effective_priority: u8,
+    /// Priority of the master last heard (absent when none was heard).
+    #[serde(default)]
+    pub master_priority: Option<u8>,
+    /// Address of the master last heard.
+    #[serde(default)]
+    pub master_address: Option<String>,
+    /// When the state last changed (Unix time, seconds; 0 before any).
+    pub last_transition: f64,
+    /// Advert interval, seconds.
+    pub adver_int: f64,
+    /// The master's advert interval as learned (VRRPv3), seconds.
+    pub master_adver_int: f64,
+    /// `nopreempt`.
+    pub nopreempt: bool,
+    /// `preempt_delay`, seconds.
+    pub preempt_delay: f64,
+    /// Accept mode.
+    pub accept: bool,
+    /// `virtual_ipaddress`, as configured (`10.0.0.1/32 dev eth0`).
+    pub vips: Vec<String>,
+    /// `virtual_ipaddress_excluded`.
+    pub evips: Vec<String>,
+    /// `unicast_peer`s (empty: multicast).
+    pub unicast_peers: Vec<String>,
+    /// The sync group it belongs to.
+    #[serde(default)]
+    pub sync_group: Option<String>,
+    /// Tracked interfaces, scripts, files, processes, BFD sessions.
+    pub trackers: Vec<TrackerStatus>,
+    /// keepalived's per-instance counters (`advert_rcvd`, `advert_sent`,
+    /// `become_master`, `release_master`, `packet_len_err`, ...).
+    pub stats: Counters,
+}
+
+/// One tracked object of an instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrackerStatus {
+    /// `interface`, `script`, `file`, `process` or `bfd`.
+    pub kind: String,
+    /// Its name.
+    pub name: String,
+    /// `up`, `down`, `pending` (no result yet) or, for files, the value.
+    pub status: String,
+    /// Its weight (0: a failure faults the instance).
+    pub weight: i32,
+}
+
+/// One `vrrp_sync_group`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncGroupStatus {
+    /// The group's name.
+    pub name: String,
+    /// The state its members share.
+    pub state: VrrpState,
+    /// Member instances.
+    pub members: Vec<String>,
+}
+
+/// One `virtual_server` (checkerd).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VirtualServerStatus {
+    /// `10.0.0.1:80`, `fwmark 5` or the group name.
+    pub name: String,
+    /// `TCP`, `UDP` or `SCTP`.
+    pub protocol: String,
+    /// IPVS scheduler (`rr`, `wlc`, ...).
+    pub scheduler: String,
+    /// Whether enough real servers are up (`quorum`).
+    pub quorum_up: bool,
+    /// Its real servers.
+    pub real_servers: Vec<RealServerStatus>,
+}
+
+/// One `real_server`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RealServerStatus {
+    /// `10.0.0.2:80`.
+    pub address: String,
+    /// Whether its checks pass.
+    pub healthy: bool,
+    /// The IPVS weight in force (0 while unhealthy with `inhibit_on_failure`).
+    pub weight: u32,
+    /// The checks (`HTTP_GET`, `TCP_CHECK`, ...).
+    pub checkers: Vec<String>,
+    /// Duration of the last check, seconds.
+    #[serde(default)]
+    pub last_check_duration: Option<f64>,
+}
+
+/// One BFD session (bfdd).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BfdSessionStatus {
+    /// The `bfd_instance` name.
+    pub name: String,
+    /// The neighbour's address.
+    pub neighbor: String,
+    /// `up`, `down`, `init` or `admin_down`.
+    pub state: String,
+    /// Negotiated detection time, seconds.
+    pub detection_time: f64,
+    /// Times the session went down after being up.
+    pub detections: u64,
+}
+
+/// Counters of every daemon, for `kactl stats`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StatsReport {
+    /// Per VRRP instance, keepalived's counters.
+    pub vrrp_instances: BTreeMap<String, Counters>,
+    /// vrrpd counters not tied to an instance (packets for unknown VRIDs,
+    /// malformed packets before an instance could be found).
+    pub vrrp: Counters,
+    /// Per real server (`VS -> RS`), check counters.
+    pub real_servers: BTreeMap<String, Counters>,
+    /// Per BFD session.
+    pub bfd_sessions: BTreeMap<String, Counters>,
+    /// The supervisor's own (`reloads`, `reload_failures`, `restarts`).
+    pub supervisor: Counters,
+}
+
+impl StatsReport {
+    /// Appends another daemon's counters.
+    pub fn merge(&mut self, other: StatsReport) {
+        self.vrrp_instances.extend(other.vrrp_instances);
+        add(&mut self.vrrp, other.vrrp);
+        self.real_servers.extend(other.real_servers);
+        self.bfd_sessions.extend(other.bfd_sessions);
+        add(&mut self.supervisor, other.supervisor);
+    }
+}
+
+fn add(into: &mut Counters, from: Counters) {
+    for (name, value) in from {
+        *into.entry(name).or_default() += value;
+    }
+}
