@@ -12,6 +12,7 @@
 
 mod cli;
 mod config_test;
+mod control;
 mod log;
 mod security;
 mod supervisor;

@@ -11,7 +11,11 @@ use tokio::process::{Child, Command};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::watch;
 
+use ipc_proto::Role;
+use tokio::sync::mpsc;
+
 use crate::cli::Cli;
+use crate::control::{ConfigSource, Hub};
 use crate::log::{DaemonLog, LogTargets};
 
 /// How long a stop waits for a daemon that is still starting.
@@ -154,12 +158,17 @@ pub(crate) fn run(cli: &Cli) -> ExitCode {
         .vrrp_pid_file
         .clone()
         .unwrap_or_else(|| cli.run_dir.join("vrrp.pid"));
+    let source = ConfigSource {
+        path: cli.config.clone(),
+        config_id: cli.config_id.clone(),
+    };
     let status = runtime.block_on(supervise(
         &vrrpd,
         &daemon_args(cli),
         cli.dont_respawn,
         &targets,
         &vrrp_pid_file,
+        (source, &cli.run_dir),
     ));
     let _ = std::fs::remove_file(&vrrp_pid_file);
     let _ = std::fs::remove_file(&pid_file);
@@ -172,10 +181,12 @@ async fn supervise(
     dont_respawn: bool,
     targets: &LogTargets,
     vrrp_pid_file: &Path,
+    (source, run_dir): (ConfigSource, &Path),
 ) -> ExitCode {
-    let (Ok(mut terminate), Ok(mut interrupt)) = (
+    let (Ok(mut terminate), Ok(mut interrupt), Ok(mut hangup)) = (
         signal(SignalKind::terminate()),
         signal(SignalKind::interrupt()),
+        signal(SignalKind::hangup()),
     ) else {
         eprintln!("keepalived-rs: cannot install signal handlers");
         return ExitCode::from(1);
@@ -183,7 +194,19 @@ async fn supervise(
     // The supervisor's own lines go where the daemons' go, as keepalived's
     // parent logs as "Keepalived".
     let mut own = DaemonLog::open(targets, "Keepalived", std::process::id());
+    let (hub_log, mut hub_lines) = mpsc::unbounded_channel();
+    let hub = Hub::new(source, hub_log);
+    if let Err(err) = hub.listen(run_dir) {
+        own.line(&format!(
+            "keepalived-rs: cannot open the control socket in {}: {err}; kactl will not reach this instance",
+            run_dir.display()
+        ));
+    }
+    let mut first = true;
     loop {
+        if !std::mem::take(&mut first) {
+            hub.restarted(Role::Vrrp);
+        }
         let (mut child, ready) = match spawn(vrrpd, args, targets, "Keepalived_vrrp") {
             Ok(spawned) => spawned,
             Err(err) => {
@@ -203,16 +226,25 @@ async fn supervise(
                 ));
             }
         }
-        tokio::select! {
-            status = child.wait() => {
-                own.line(&format!("keepalived-rs: vrrpd exited ({})", status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string())));
-                if dont_respawn {
-                    return ExitCode::from(1);
+        loop {
+            tokio::select! {
+                status = child.wait() => {
+                    own.line(&format!("keepalived-rs: vrrpd exited ({})", status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string())));
+                    if dont_respawn {
+                        return ExitCode::from(1);
+                    }
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    break;
                 }
-                tokio::time::sleep(Duration::from_secs(1)).await;
+                Some(line) = hub_lines.recv() => own.line(&line),
+                _ = hangup.recv() => {
+                    // keepalived reloads on SIGHUP; the hub validates first.
+                    let hub = hub.clone();
+                    tokio::spawn(async move { hub.reload().await });
+                }
+                _ = terminate.recv() => return stop(child, ready).await,
+                _ = interrupt.recv() => return stop(child, ready).await,
             }
-            _ = terminate.recv() => return stop(child, ready).await,
-            _ = interrupt.recv() => return stop(child, ready).await,
         }
     }
 }

@@ -11,6 +11,9 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 use vrrp_proto::wire::{self, AdvertRepr, Packet};
 use vrrp_proto::{Action, Destinations, Instance, State, SyncGroup, Transmit};
 
+use ipc_proto::{DaemonInfo, Message, Outcome, Role, StatsReport, Status, SyncGroupStatus};
+
+use crate::control::{Control, Publisher};
 use crate::deadlines::Deadlines;
 use crate::drops::{self, Drops};
 use crate::fifo::{self, Fifos};
@@ -46,6 +49,23 @@ struct Running {
     sequence: Option<u64>,
     /// The last advert sent, its source and destination, and its bytes.
     last_sent: Option<(AdvertRepr, IpAddr, IpAddr, Vec<u8>)>,
+    /// When its state last changed (Unix time, seconds; 0: never).
+    since: f64,
+}
+
+impl Running {
+    fn new(planned: Planned, placement: Placement) -> Self {
+        Running {
+            instance: Instance::new(planned.protocol.clone()),
+            planned,
+            socket: placement.socket.map(|(socket, _)| socket),
+            ifindex: placement.socket.map(|(_, ifindex)| ifindex),
+            tracked: placement.tracked,
+            sequence: None,
+            last_sent: None,
+            since: 0.0,
+        }
+    }
 }
 
 /// A running sync group.
@@ -61,10 +81,16 @@ struct Group {
 pub(crate) struct Hooks {
     groups: Vec<Group>,
     fifos: Fifos,
+    /// State changes for the supervisor.
+    publisher: Option<Publisher>,
 }
 
 impl Hooks {
-    pub(crate) fn new(groups: Vec<PlannedGroup>, fifos: Fifos) -> Self {
+    pub(crate) fn new(
+        groups: Vec<PlannedGroup>,
+        fifos: Fifos,
+        publisher: Option<Publisher>,
+    ) -> Self {
         let groups = groups
             .into_iter()
             .map(|planned| Group {
@@ -73,7 +99,19 @@ impl Hooks {
                 state: State::Init,
             })
             .collect();
-        Hooks { groups, fifos }
+        Hooks {
+            groups,
+            fifos,
+            publisher,
+        }
+    }
+
+    /// The sync group instance `index` belongs to.
+    fn group_of(&self, index: usize) -> Option<&str> {
+        self.groups
+            .iter()
+            .find(|g| g.planned.members.contains(&index))
+            .map(|g| g.planned.name.as_str())
     }
 }
 
@@ -110,6 +148,8 @@ pub(crate) struct Inputs {
     pub(crate) trackers: crate::track::Trackers,
     /// The signals that stop the daemon.
     pub(crate) stop: StopSignals,
+    /// Requests from the supervisor.
+    pub(crate) control: Control,
 }
 
 /// Runs the instances until SIGTERM or SIGINT; then they stop as `release`
@@ -130,19 +170,13 @@ pub(crate) async fn run(
         mut events,
         mut trackers,
         stop,
+        mut control,
     } = inputs;
+    let life = Life::new();
     let mut running: Vec<Running> = planned
         .into_iter()
         .zip(placed)
-        .map(|(planned, placement)| Running {
-            instance: Instance::new(planned.protocol.clone()),
-            planned,
-            socket: placement.socket.map(|(socket, _)| socket),
-            ifindex: placement.socket.map(|(_, ifindex)| ifindex),
-            tracked: placement.tracked,
-            sequence: None,
-            last_sent: None,
-        })
+        .map(|(planned, placement)| Running::new(planned, placement))
         .collect();
     let StopSignals {
         mut terminate,
@@ -230,6 +264,11 @@ pub(crate) async fn run(
             },
             Some(event) = trackers.next() => {
                 crate::track::apply(running.iter_mut().map(|r| (&mut r.instance, &r.planned)), event);
+            }
+            Some(request) = control.next() => {
+                let reply = answer(request.message, &mut running, &hooks, &mut drops, effects, &life).await;
+                // The requester may have given up waiting: nothing to do.
+                let _ = request.reply.send(reply);
             }
             _ = terminate.recv() => break,
             _ = interrupt.recv() => break,
@@ -539,8 +578,13 @@ async fn drain(
             while let Some(action) = r.instance.poll_action() {
                 match action {
                     Action::StateChanged { from, to, reason } => {
+                        r.since = unix_now();
                         lines.push((Some(index), announce(r, to)));
                         moved.push((index, from, to, reason));
+                        if let Some(publisher) = &hooks.publisher {
+                            publisher
+                                .publish(crate::status::event(&r.instance, hooks.group_of(index)));
+                        }
                     }
                     Action::InstallVirtual => effects.install(&r.planned).await,
                     Action::RemoveVirtual => effects.remove(&r.planned).await,
@@ -579,6 +623,121 @@ async fn drain(
     touched.sort_unstable();
     touched.dedup();
     touched
+}
+
+/// The daemon's own facts for status replies.
+struct Life {
+    started: f64,
+    config_loaded: f64,
+    reloads: u64,
+}
+
+impl Life {
+    fn new() -> Self {
+        let now = unix_now();
+        Life {
+            started: now,
+            config_loaded: now,
+            reloads: 0,
+        }
+    }
+}
+
+fn unix_now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// The reply to a request from the supervisor.
+async fn answer(
+    message: Message,
+    running: &mut [Running],
+    hooks: &Hooks,
+    drops: &mut Drops,
+    effects: &mut impl Effects,
+    life: &Life,
+) -> Message {
+    match message {
+        Message::StatusRequest { id } => {
+            let mut status = Status::default();
+            status.daemons.push(DaemonInfo {
+                role: Role::Vrrp,
+                pid: std::process::id(),
+                started: life.started,
+                config_loaded: life.config_loaded,
+                reloads: life.reloads,
+                restarts: 0,
+            });
+            for (index, r) in running.iter().enumerate() {
+                status.vrrp_instances.push(crate::status::instance(
+                    &r.instance,
+                    &r.planned,
+                    r.since,
+                    hooks.group_of(index),
+                ));
+            }
+            for group in &hooks.groups {
+                status.vrrp_sync_groups.push(SyncGroupStatus {
+                    name: group.planned.name.clone(),
+                    state: crate::status::state_of(group.state),
+                    members: group
+                        .planned
+                        .members
+                        .iter()
+                        .filter_map(|&m| running.get(m))
+                        .map(|r| r.instance.config().name.clone())
+                        .collect(),
+                });
+            }
+            Message::StatusReply { id, status }
+        }
+        Message::StatsRequest { id, clear } => {
+            let mut stats = StatsReport::default();
+            for r in running.iter_mut() {
+                stats.vrrp_instances.insert(
+                    r.instance.config().name.clone(),
+                    crate::status::counters(&r.instance),
+                );
+                if clear {
+                    r.instance.clear_stats();
+                }
+            }
+            stats.vrrp = drops.totals();
+            if clear {
+                drops.clear_counters();
+            }
+            Message::StatsReply { id, stats }
+        }
+        Message::Garp { id, instance } => {
+            let outcome = match running
+                .iter()
+                .find(|r| r.instance.config().name == instance)
+            {
+                None => Outcome::failed(vec![format!("no vrrp_instance {instance}")]),
+                Some(r) if r.instance.state() != State::Master => Outcome::failed(vec![format!(
+                    "({instance}) is {}, not MASTER: it does not own its addresses",
+                    r.instance.state().as_str()
+                )]),
+                Some(r) => {
+                    eprintln!("({instance}) sending gratuitous ARPs on request");
+                    effects
+                        .gratuitous(&r.planned, r.instance.config().garp.master_repeat.max(1))
+                        .await;
+                    Outcome::ok()
+                }
+            };
+            Message::Done { id, outcome }
+        }
+        Message::Reload { id } => Message::Done {
+            id,
+            outcome: Outcome::failed(vec!["this vrrpd cannot reload yet; restart it".to_owned()]),
+        },
+        other => Message::Done {
+            id: 0,
+            outcome: Outcome::failed(vec![format!("not a request: {other:?}")]),
+        },
+    }
 }
 
 /// Logs a transition in keepalived's words and starts the notify scripts;

@@ -293,6 +293,22 @@ impl Drops {
         self.sockets.get(&socket).copied().unwrap_or_default()
     }
 
+    /// Every socket's counters summed, by name (`vrid_err`, `packet_err`).
+    pub(crate) fn totals(&self) -> ipc_proto::Counters {
+        let mut totals = ipc_proto::Counters::new();
+        for stats in self.sockets.values() {
+            for (name, value) in stats.counters() {
+                *totals.entry(name.to_owned()).or_default() += value;
+            }
+        }
+        totals
+    }
+
+    /// Resets the sockets' counters (`kactl stats --clear`).
+    pub(crate) fn clear_counters(&mut self) {
+        self.sockets.clear();
+    }
+
     /// Instance `index` (`name`) dropped `received` with `err` (vrrp-proto
     /// counted it already).
     pub(crate) fn instance_dropped(

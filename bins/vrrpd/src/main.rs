@@ -18,6 +18,7 @@
 //! control socket are refused with a message until they land.
 #![deny(unsafe_code)] // the packet-socket module (garp) opts out, for sockaddr_ll.
 
+mod control;
 mod daemon;
 mod deadlines;
 mod drops;
@@ -40,6 +41,7 @@ mod routing;
 mod setup;
 mod socket;
 mod sockets;
+mod status;
 mod timer;
 mod track;
 mod vmac;
@@ -165,7 +167,7 @@ fn main() -> ExitCode {
         dont_release_vrrp: cli.dont_release_vrrp,
         release_vips: cli.release_vips,
     };
-    match runtime.block_on(serve(planned, statics, config, stop, release)) {
+    match runtime.block_on(serve(planned, statics, config, stop, release, cli.run_dir)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("vrrpd: {err}");
@@ -180,6 +182,7 @@ async fn serve(
     config: kconf_parser::model::Config,
     stop: daemon::StopSignals,
     release: release::Release,
+    run_dir: PathBuf,
 ) -> Result<(), String> {
     let netlink = netlink::Netlink::new()
         .await
@@ -199,9 +202,10 @@ async fn serve(
     // Inside the runtime: the FIFO reader scripts are tokio processes.
     let fifos = fifo::Fifos::open(&config, &setup::default_script_user(&config));
     fifos.start_readers();
-    let hooks = daemon::Hooks::new(groups, fifos);
+    let (control, publisher) = control::Control::start(run_dir);
+    let hooks = daemon::Hooks::new(groups, fifos, Some(publisher));
     statics.install(host.netlink()).await;
-    let result = serve_instances(&mut host, planned, hooks, config, stop, release).await;
+    let result = serve_instances(&mut host, planned, hooks, config, (stop, control), release).await;
     statics.remove(host.netlink()).await;
     if release.removes_vmacs() {
         vmacs.remove(host.netlink()).await;
@@ -214,7 +218,7 @@ async fn serve_instances(
     planned: Vec<setup::Planned>,
     hooks: daemon::Hooks,
     config: kconf_parser::model::Config,
-    stop: daemon::StopSignals,
+    (stop, control): (daemon::StopSignals, control::Control),
     release: release::Release,
 ) -> Result<(), String> {
     let netlink = host.netlink();
@@ -287,6 +291,7 @@ async fn serve_instances(
         events,
         trackers,
         stop,
+        control,
     };
     let drops = drops::Drops::new(config.global.vrrp.log_unknown_vrids);
     // Everything the loop needs has been taken from the model.

@@ -33,6 +33,8 @@ pub(crate) struct Planned {
     /// The script, file or process behind each of `protocol.trackers` after
     /// the interfaces, in order.
     pub(crate) tracked_objects: Vec<crate::track::TrackerId>,
+    /// The kind and name of each of `tracked_objects`, for status reports.
+    pub(crate) tracked_object_names: Vec<(&'static str, String)>,
     /// Notify scripts.
     pub(crate) notify: crate::notify::Notify,
     /// `virtual_routes` and `virtual_rules`, installed while master.
@@ -138,6 +140,7 @@ pub(crate) fn plan(
                 let (trackers, objects, notes) =
                     crate::track::plan(config, vi, group, &refused_scripts);
                 p.protocol.trackers.extend(trackers);
+                p.tracked_object_names = objects.iter().map(|id| id.describe(config)).collect();
                 p.tracked_objects = objects;
                 problems.extend(
                     notes
@@ -332,6 +335,7 @@ fn plan_one(
         addresses,
         tracked_interfaces,
         tracked_objects: Vec::new(),
+        tracked_object_names: Vec::new(),
         notify,
         routing: crate::routing::Routing::default(),
         vmac,

@@ -145,6 +145,17 @@ impl Instance {
         &self.stats
     }
 
+    /// The master's advert interval as learned from its adverts (VRRPv3;
+    /// our own interval until one is heard).
+    pub fn master_adver_interval(&self) -> Duration {
+        self.master_adver_interval
+    }
+
+    /// Resets the counters (`kactl stats --clear`); nothing else changes.
+    pub fn clear_stats(&mut self) {
+        self.stats = Stats::default();
+    }
+
     /// The master this instance last heard from (address, priority).
     pub fn master(&self) -> Option<(IpAddr, u8)> {
         self.master

@@ -32,6 +32,23 @@ pub(crate) enum TrackerId {
     Process(usize),
 }
 
+impl TrackerId {
+    /// Its kind and name, for status reports (`("script", "chk_nginx")`).
+    pub(crate) fn describe(self, config: &Config) -> (&'static str, String) {
+        let name = match self {
+            TrackerId::Script(i) => config.vrrp_scripts.get(i).map(|s| s.name.value.clone()),
+            TrackerId::File(i) => config.track_files.get(i).map(|f| f.name.clone()),
+            TrackerId::Process(i) => config.track_processes.get(i).map(|p| p.name.clone()),
+        };
+        let kind = match self {
+            TrackerId::Script(_) => "script",
+            TrackerId::File(_) => "file",
+            TrackerId::Process(_) => "process",
+        };
+        (kind, name.unwrap_or_default())
+    }
+}
+
 /// A tracked object's new status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Event {
