@@ -520,10 +520,9 @@ fn validate(source: &ConfigSource) -> Vec<String> {
             .unwrap_or_else(kconf_parser::short_hostname),
         ..Default::default()
     };
+    // Errors, not warnings: keepalived would run a configuration with
+    // warnings, and so does a reload.
     let parsed = kconf_parser::parse_file(&source.path, &options);
-    if parsed.verdict() != kconf_parser::Verdict::Fatal {
-        return Vec::new();
-    }
     parsed
         .diagnostics
         .iter()

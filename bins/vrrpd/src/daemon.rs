@@ -33,6 +33,9 @@ pub(crate) trait Effects {
     async fn gratuitous(&mut self, planned: &Planned, count: u32);
     /// Whether the link is up now (after lost events); `None` if unknown.
     async fn link_up(&mut self, index: u32) -> Option<bool>;
+    /// Makes what instances added by a reload need before they start
+    /// (their VMACs); returns those that can start.
+    async fn prepare(&mut self, planned: Vec<Planned>) -> Vec<Planned>;
 }
 
 /// A running instance and where it sends.
@@ -121,6 +124,8 @@ impl Hooks {
 pub(crate) struct StopSignals {
     terminate: Signal,
     interrupt: Signal,
+    /// Not a stop: a reload (SIGHUP's default action would kill us).
+    hangup: Signal,
 }
 
 impl StopSignals {
@@ -129,6 +134,7 @@ impl StopSignals {
         Ok(StopSignals {
             terminate: signal(SignalKind::terminate())?,
             interrupt: signal(SignalKind::interrupt())?,
+            hangup: signal(SignalKind::hangup())?,
         })
     }
 }
@@ -150,6 +156,8 @@ pub(crate) struct Inputs {
     pub(crate) stop: StopSignals,
     /// Requests from the supervisor.
     pub(crate) control: Control,
+    /// The configuration file, for reloads.
+    pub(crate) reload: crate::reload::Source,
 }
 
 /// Runs the instances until SIGTERM or SIGINT; then they stop as `release`
@@ -171,8 +179,15 @@ pub(crate) async fn run(
         mut trackers,
         stop,
         mut control,
+        reload: mut source,
     } = inputs;
-    let life = Life::new();
+    let mut life = Life::new();
+    // The last status of each tracked object, for instances a reload adds.
+    let mut tracked_status: HashMap<crate::track::TrackerId, vrrp_proto::TrackerStatus> = trackers
+        .initial()
+        .iter()
+        .map(|e| (e.id, e.status))
+        .collect();
     let mut running: Vec<Running> = planned
         .into_iter()
         .zip(placed)
@@ -181,6 +196,7 @@ pub(crate) async fn run(
     let StopSignals {
         mut terminate,
         mut interrupt,
+        mut hangup,
     } = stop;
 
     for &event in trackers.initial() {
@@ -263,12 +279,39 @@ pub(crate) async fn run(
                 None => eprintln!("vrrpd: the netlink event socket closed; link changes are no longer seen"),
             },
             Some(event) = trackers.next() => {
+                tracked_status.insert(event.id, event.status);
                 crate::track::apply(running.iter_mut().map(|r| (&mut r.instance, &r.planned)), event);
             }
             Some(request) = control.next() => {
-                let reply = answer(request.message, &mut running, &hooks, &mut drops, effects, &life).await;
+                let reply = match request.message {
+                    Message::Reload { id } => {
+                        let mut state = ReloadState {
+                            source: &mut source,
+                            trackers: &mut trackers,
+                            tracked_status: &mut tracked_status,
+                            life: &mut life,
+                        };
+                        let outcome = reload(&mut state, &mut running, &mut sockets, &mut hooks, effects).await;
+                        Message::Done { id, outcome }
+                    }
+                    message => answer(message, &mut running, &hooks, &mut drops, effects, &life).await,
+                };
+                // Instances came and went: every index is new.
+                deadlines = Deadlines::new(running.len());
+                by_vrid = index_by_vrid(&running);
                 // The requester may have given up waiting: nothing to do.
                 let _ = request.reply.send(reply);
+            }
+            _ = hangup.recv() => {
+                let mut state = ReloadState {
+                    source: &mut source,
+                    trackers: &mut trackers,
+                    tracked_status: &mut tracked_status,
+                    life: &mut life,
+                };
+                reload(&mut state, &mut running, &mut sockets, &mut hooks, effects).await;
+                deadlines = Deadlines::new(running.len());
+                by_vrid = index_by_vrid(&running);
             }
             _ = terminate.recv() => break,
             _ = interrupt.recv() => break,
@@ -729,15 +772,251 @@ async fn answer(
             };
             Message::Done { id, outcome }
         }
-        Message::Reload { id } => Message::Done {
-            id,
-            outcome: Outcome::failed(vec!["this vrrpd cannot reload yet; restart it".to_owned()]),
-        },
         other => Message::Done {
             id: 0,
             outcome: Outcome::failed(vec![format!("not a request: {other:?}")]),
         },
     }
+}
+
+/// What a reload changes besides the instances.
+struct ReloadState<'a> {
+    source: &'a mut crate::reload::Source,
+    trackers: &'a mut crate::track::Trackers,
+    tracked_status: &'a mut HashMap<crate::track::TrackerId, vrrp_proto::TrackerStatus>,
+    life: &'a mut Life,
+}
+
+/// Reads the configuration again and applies the difference: unchanged
+/// instances are not touched, changed ones are updated in place (or
+/// replaced when they move to another interface, VRID, version or
+/// family), removed ones stop as on shutdown (a master sends priority 0 and
+/// releases its addresses), new ones start. A configuration that does not
+/// parse changes nothing.
+async fn reload(
+    state: &mut ReloadState<'_>,
+    running: &mut Vec<Running>,
+    sockets: &mut SocketTable,
+    hooks: &mut Hooks,
+    effects: &mut impl Effects,
+) -> Outcome {
+    eprintln!("Reloading");
+    let fresh = match state.source.read() {
+        Ok(fresh) => fresh,
+        Err(errors) => {
+            eprintln!(
+                "vrrpd: reload refused, the running configuration stays: {}",
+                errors.join("; ")
+            );
+            return Outcome::failed(errors);
+        }
+    };
+    for problem in &fresh.problems {
+        eprintln!("vrrpd: {problem}");
+    }
+    let now = Instant::now();
+    let mut old: Vec<Option<Running>> = std::mem::take(running).into_iter().map(Some).collect();
+    let mut added = Vec::new();
+    let (mut kept, mut changed) = (0, 0);
+    for planned in fresh.planned {
+        let name = planned.protocol.name.clone();
+        let found = old
+            .iter()
+            .position(|r| r.as_ref().is_some_and(|r| r.planned.protocol.name == name));
+        let Some(at) = found else {
+            added.push(planned);
+            continue;
+        };
+        let Some(mut r) = old.get_mut(at).and_then(Option::take) else {
+            continue;
+        };
+        if r.planned == planned {
+            kept += 1;
+            running.push(r);
+        } else if crate::reload::same_place(&r.planned, &planned) {
+            changed += 1;
+            eprintln!("({name}) configuration changed; applied in place");
+            let master = r.instance.state() == State::Master;
+            if master {
+                if let Some(gone) = crate::reload::dropped_addresses(&r.planned, &planned) {
+                    effects.remove(&gone).await;
+                }
+            }
+            r.tracked = tracked_indices(&planned);
+            r.planned = planned;
+            r.last_sent = None;
+            r.instance.handle_reload(now, r.planned.protocol.clone());
+            for (tracker, index) in r.tracked.clone().into_iter().enumerate() {
+                let up = match index {
+                    Some(index) => effects.link_up(index).await.unwrap_or(false),
+                    None => false,
+                };
+                r.instance.handle_tracker(now, tracker, up);
+            }
+            apply_known(&mut r, state.tracked_status);
+            if master && r.instance.state() == State::Master {
+                // Idempotent for the addresses it had; adds the new ones.
+                effects.install(&r.planned).await;
+            }
+            running.push(r);
+        } else {
+            eprintln!(
+                "({name}) moved to another interface, VRID, version or family; restarting it"
+            );
+            // Stopped with the removed ones; started with the new ones.
+            if let Some(slot) = old.get_mut(at) {
+                *slot = Some(r);
+            }
+            added.push(planned);
+        }
+    }
+    let mut removed: Vec<Running> = old.into_iter().flatten().collect();
+    for r in &mut removed {
+        eprintln!(
+            "({}) removed by the reload; stopping",
+            r.instance.config().name
+        );
+        r.instance.handle_shutdown(now);
+    }
+    // Their groups are the old ones: drain them on their own.
+    let groups = std::mem::take(&mut hooks.groups);
+    drain_all(&mut removed, sockets, effects, hooks).await;
+    hooks.groups = groups;
+    let removed_count = removed.len();
+    drop(removed);
+    let added = effects.prepare(added).await;
+    let added_count = added.len();
+    if fresh.trackers_changed {
+        eprintln!("vrrpd: tracked scripts, files or processes changed; starting them again");
+        *state.trackers =
+            crate::track::Trackers::start(&fresh.config, &running_plans(running, &added));
+        state.tracked_status.clear();
+        for event in state.trackers.initial() {
+            state.tracked_status.insert(event.id, event.status);
+        }
+        for r in running.iter_mut() {
+            apply_known(r, state.tracked_status);
+        }
+    }
+    for planned in added {
+        let tracked = tracked_indices(&planned);
+        let mut r = Running::new(
+            planned,
+            Placement {
+                socket: None,
+                tracked,
+            },
+        );
+        for (tracker, index) in r.tracked.clone().into_iter().enumerate() {
+            let up = match index {
+                Some(index) => effects.link_up(index).await.unwrap_or(false),
+                None => false,
+            };
+            r.instance.handle_tracker(now, tracker, up);
+        }
+        apply_known(&mut r, state.tracked_status);
+        activate(&mut r, sockets, now, effects).await;
+        if r.socket.is_none() {
+            r.instance.handle_interface(now, false);
+        }
+        r.instance.handle_startup(now);
+        running.push(r);
+    }
+    let plans: Vec<Planned> = running.iter().map(|r| r.planned.clone()).collect();
+    let (groups, problems) = crate::setup::plan_groups(&fresh.config, &plans);
+    for problem in problems {
+        eprintln!("vrrpd: {problem}");
+    }
+    let mut previous = std::mem::take(&mut hooks.groups);
+    hooks.groups = groups
+        .into_iter()
+        .map(|planned| {
+            let same = previous.iter().position(|g| {
+                g.planned.name == planned.name && g.planned.members.len() == planned.members.len()
+            });
+            match same.map(|i| previous.swap_remove(i)) {
+                // Its members are the same instances at new indices.
+                Some(group) => Group {
+                    sync: SyncGroup::new(planned.members.clone()),
+                    state: group.state,
+                    planned,
+                },
+                None => Group {
+                    sync: SyncGroup::new(planned.members.clone()),
+                    state: State::Init,
+                    planned,
+                },
+            }
+        })
+        .collect();
+    if fresh.fifos_changed {
+        eprintln!("vrrpd: notify FIFOs changed; opening them again");
+        hooks.fifos = Fifos::open(
+            &fresh.config,
+            &crate::setup::default_script_user(&fresh.config),
+        );
+        hooks.fifos.start_readers();
+    }
+    if fresh
+        .config
+        .global
+        .notification
+        .fifo_write_vrrp_states_on_reload
+    {
+        // keepalived tells FIFO readers where every instance stands.
+        for r in running.iter() {
+            let name = &r.instance.config().name;
+            hooks.fifos.write_line(&fifo::instance_line(
+                name,
+                r.instance.state().as_str(),
+                r.instance.effective_priority(),
+            ));
+        }
+    }
+    state.source.applied(&fresh.config);
+    state.life.reloads += 1;
+    state.life.config_loaded = unix_now();
+    eprintln!(
+        "vrrpd: reload done: {kept} instances unchanged, {changed} changed, {added_count} added, {removed_count} removed"
+    );
+    let problems: Vec<String> = fresh.problems;
+    Outcome {
+        ok: true,
+        errors: problems,
+    }
+}
+
+/// The index of each tracked interface of `planned` now.
+fn tracked_indices(planned: &Planned) -> Vec<Option<u32>> {
+    planned
+        .tracked_interfaces
+        .iter()
+        .map(|name| nix::net::if_::if_nametoindex(name.as_str()).ok())
+        .collect()
+}
+
+/// Gives an instance the last known status of each object it tracks.
+fn apply_known(
+    r: &mut Running,
+    known: &HashMap<crate::track::TrackerId, vrrp_proto::TrackerStatus>,
+) {
+    let ids = r.planned.tracked_objects.clone();
+    for id in ids {
+        if let Some(&status) = known.get(&id) {
+            crate::track::apply(
+                std::iter::once((&mut r.instance, &r.planned)),
+                crate::track::Event { id, status },
+            );
+        }
+    }
+}
+
+fn running_plans(running: &[Running], added: &[Planned]) -> Vec<Planned> {
+    running
+        .iter()
+        .map(|r| r.planned.clone())
+        .chain(added.iter().cloned())
+        .collect()
 }
 
 /// Logs a transition in keepalived's words and starts the notify scripts;

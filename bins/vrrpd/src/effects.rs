@@ -10,6 +10,8 @@ use crate::setup::Planned;
 /// Applies actions to this host.
 pub(crate) struct Host {
     netlink: Netlink,
+    /// The VMACs made (at start and by reloads), deleted at stop.
+    vmacs: crate::vmac::Vmacs,
     /// Sends gratuitous ARPs / NAs, `vrrp_garp_interval` apart.
     pacer: Pacer,
 }
@@ -19,8 +21,14 @@ impl Host {
     pub(crate) fn new(netlink: Netlink, intervals: Intervals) -> Self {
         Host {
             netlink,
+            vmacs: crate::vmac::Vmacs::default(),
             pacer: Pacer::start(intervals),
         }
+    }
+
+    /// Deletes the VMACs made and puts the base sysctls back.
+    pub(crate) async fn remove_vmacs(&mut self) {
+        self.vmacs.remove(&self.netlink).await;
     }
 
     /// The request socket, for what lives as long as the daemon (static
@@ -107,6 +115,10 @@ impl Effects for Host {
 
     async fn link_up(&mut self, index: u32) -> Option<bool> {
         self.netlink.link_is_up(index).await.ok()
+    }
+
+    async fn prepare(&mut self, planned: Vec<Planned>) -> Vec<Planned> {
+        self.vmacs.create_all(&self.netlink, planned).await
     }
 
     async fn gratuitous(&mut self, planned: &Planned, count: u32) {

@@ -37,6 +37,7 @@ mod netlink;
 mod notify;
 mod pacing;
 mod release;
+mod reload;
 mod routing;
 mod setup;
 mod socket;
@@ -167,7 +168,15 @@ fn main() -> ExitCode {
         dont_release_vrrp: cli.dont_release_vrrp,
         release_vips: cli.release_vips,
     };
-    match runtime.block_on(serve(planned, statics, config, stop, release, cli.run_dir)) {
+    let source = reload::Source::new(cli.config.clone(), options, &config);
+    match runtime.block_on(serve(
+        planned,
+        statics,
+        config,
+        stop,
+        release,
+        (cli.run_dir, source),
+    )) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("vrrpd: {err}");
@@ -182,16 +191,15 @@ async fn serve(
     config: kconf_parser::model::Config,
     stop: daemon::StopSignals,
     release: release::Release,
-    run_dir: PathBuf,
+    (run_dir, source): (PathBuf, reload::Source),
 ) -> Result<(), String> {
     let netlink = netlink::Netlink::new()
         .await
         .map_err(|e| format!("netlink: {e}"))?;
     let mut host = effects::Host::new(netlink, pacing::Intervals::of(&config));
-    let mut vmacs = vmac::Vmacs::default();
-    let planned = vmacs.create_all(host.netlink(), planned).await;
+    let planned = daemon::Effects::prepare(&mut host, planned).await;
     if planned.is_empty() {
-        vmacs.remove(host.netlink()).await;
+        host.remove_vmacs().await;
         return Err("no VRRP instance to run".into());
     }
     // Groups index the instances that really run (a VMAC may have failed).
@@ -205,10 +213,18 @@ async fn serve(
     let (control, publisher) = control::Control::start(run_dir);
     let hooks = daemon::Hooks::new(groups, fifos, Some(publisher));
     statics.install(host.netlink()).await;
-    let result = serve_instances(&mut host, planned, hooks, config, (stop, control), release).await;
+    let result = serve_instances(
+        &mut host,
+        planned,
+        hooks,
+        config,
+        (stop, control, source),
+        release,
+    )
+    .await;
     statics.remove(host.netlink()).await;
     if release.removes_vmacs() {
-        vmacs.remove(host.netlink()).await;
+        host.remove_vmacs().await;
     }
     result
 }
@@ -218,7 +234,7 @@ async fn serve_instances(
     planned: Vec<setup::Planned>,
     hooks: daemon::Hooks,
     config: kconf_parser::model::Config,
-    (stop, control): (daemon::StopSignals, control::Control),
+    (stop, control, reload): (daemon::StopSignals, control::Control, reload::Source),
     release: release::Release,
 ) -> Result<(), String> {
     let netlink = host.netlink();
@@ -292,6 +308,7 @@ async fn serve_instances(
         trackers,
         stop,
         control,
+        reload,
     };
     let drops = drops::Drops::new(config.global.vrrp.log_unknown_vrids);
     // Everything the loop needs has been taken from the model.

@@ -21,7 +21,7 @@ pub(crate) struct Command {
 }
 
 /// The notify scripts of one instance.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Notify {
     master: Option<Script>,
     backup: Option<Script>,

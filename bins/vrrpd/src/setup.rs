@@ -14,7 +14,7 @@ use vrrp_proto::{GarpConfig, HmacConfig, HmacMode, InstanceConfig, Peer, Tracker
 
 /// One instance ready to run: the protocol configuration and what the
 /// daemon needs around it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Planned {
     /// The protocol configuration.
     pub(crate) protocol: InstanceConfig,

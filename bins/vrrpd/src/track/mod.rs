@@ -138,6 +138,16 @@ pub(crate) struct Trackers {
     events: mpsc::UnboundedReceiver<Event>,
     /// Kept so that `next` waits (rather than ends) when nothing is tracked.
     _sender: mpsc::UnboundedSender<Event>,
+    /// The watchers, stopped when a reload replaces them.
+    tasks: Vec<tokio::task::AbortHandle>,
+}
+
+impl Drop for Trackers {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
 }
 
 impl Trackers {
@@ -154,6 +164,7 @@ impl Trackers {
         let (sender, events) = mpsc::unbounded_channel();
         let mut initial = Vec::new();
         let mut processes = Vec::new();
+        let mut tasks = Vec::new();
         for id in used {
             match id {
                 TrackerId::Script(i) => {
@@ -163,7 +174,9 @@ impl Trackers {
                             id,
                             status: spec.initial_status(),
                         });
-                        tokio::spawn(script::watch(id, spec, sender.clone()));
+                        tasks.push(
+                            tokio::spawn(script::watch(id, spec, sender.clone())).abort_handle(),
+                        );
                     }
                 }
                 TrackerId::File(i) => {
@@ -173,7 +186,10 @@ impl Trackers {
                             id,
                             status: TrackerStatus::Value(value),
                         });
-                        tokio::spawn(file::watch(id, f.clone(), value, sender.clone()));
+                        tasks.push(
+                            tokio::spawn(file::watch(id, f.clone(), value, sender.clone()))
+                                .abort_handle(),
+                        );
                     }
                 }
                 TrackerId::Process(i) => {
@@ -196,12 +212,13 @@ impl Trackers {
                     },
                 });
             }
-            tokio::spawn(process::watch(processes, sender.clone()));
+            tasks.push(tokio::spawn(process::watch(processes, sender.clone())).abort_handle());
         }
         Trackers {
             initial,
             events,
             _sender: sender,
+            tasks,
         }
     }
 

@@ -1,0 +1,178 @@
+//! What a reload reads and compares: the configuration parsed and planned
+//! again, and which parts of the running daemon it leaves alone.
+//!
+//! The event loop applies the difference (daemon.rs); this module decides
+//! nothing about states. The rule, as an operator expects it: what did not
+//! change keeps running untouched (no transition, no advert out of turn, no
+//! gratuitous ARP); a changed instance that stays on the same interface,
+//! VRID, version and family is updated in place; anything else is a removed
+//! instance plus a new one.
+
+use std::path::PathBuf;
+
+use kconf_parser::model::Config;
+use kconf_parser::model::global::Fifo;
+use kconf_parser::model::track::{TrackFile, TrackProcess};
+use kconf_parser::model::vrrp::VrrpScript;
+
+use crate::setup::Planned;
+
+/// The configuration pieces trackers are started from: unchanged, the
+/// running trackers (and their current results) are kept.
+#[derive(Debug, Clone, PartialEq)]
+struct TrackerInputs {
+    scripts: Vec<VrrpScript>,
+    files: Vec<TrackFile>,
+    processes: Vec<TrackProcess>,
+    script_user: Option<(String, Option<String>)>,
+    script_security: bool,
+}
+
+impl TrackerInputs {
+    fn of(config: &Config) -> Self {
+        TrackerInputs {
+            scripts: config.vrrp_scripts.clone(),
+            files: config.track_files.clone(),
+            processes: config.track_processes.clone(),
+            script_user: config.global.script_user.clone(),
+            script_security: config.global.enable_script_security,
+        }
+    }
+}
+
+/// The notify FIFOs' configuration.
+#[derive(Debug, Clone, PartialEq)]
+struct FifoInputs(Vec<Option<Fifo>>, Option<(String, Option<String>)>);
+
+impl FifoInputs {
+    fn of(config: &Config) -> Self {
+        let n = &config.global.notification;
+        FifoInputs(
+            vec![n.notify_fifo.clone(), n.vrrp_notify_fifo.clone()],
+            config.global.script_user.clone(),
+        )
+    }
+}
+
+/// Where the configuration comes from, and what the running trackers and
+/// FIFOs were made from.
+pub(crate) struct Source {
+    path: PathBuf,
+    options: kconf_parser::ParseOptions,
+    trackers: TrackerInputs,
+    fifos: FifoInputs,
+}
+
+/// A configuration read again, planned, and compared with the running one.
+pub(crate) struct Fresh {
+    pub(crate) config: Config,
+    pub(crate) planned: Vec<Planned>,
+    /// Warnings of the planning (unsupported options, missing scripts).
+    pub(crate) problems: Vec<String>,
+    /// The trackers must be started again.
+    pub(crate) trackers_changed: bool,
+    /// The FIFOs must be opened again.
+    pub(crate) fifos_changed: bool,
+}
+
+impl Source {
+    /// The running configuration's source.
+    pub(crate) fn new(path: PathBuf, options: kconf_parser::ParseOptions, config: &Config) -> Self {
+        Source {
+            path,
+            options,
+            trackers: TrackerInputs::of(config),
+            fifos: FifoInputs::of(config),
+        }
+    }
+
+    /// Reads and plans the file again.
+    ///
+    /// # Errors
+    /// The diagnostics that make it unusable; nothing has changed then.
+    pub(crate) fn read(&self) -> Result<Fresh, Vec<String>> {
+        let parsed = kconf_parser::parse_file(&self.path, &self.options);
+        // Errors, not warnings (as the supervisor's check): a reload never
+        // applies a configuration with a mistake keepalived -t reports.
+        let errors: Vec<String> = parsed
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity >= kconf_parser::Severity::Error)
+            .map(ToString::to_string)
+            .collect();
+        if !errors.is_empty() || parsed.verdict() == kconf_parser::Verdict::Fatal {
+            return Err(errors);
+        }
+        let config = parsed.config;
+        let (planned, problems) = crate::setup::plan(&config, crate::setup::interface_address);
+        if planned.is_empty() {
+            return Err(vec![
+                "the new configuration has no VRRP instance vrrpd can run".to_owned(),
+            ]);
+        }
+        let trackers_changed = TrackerInputs::of(&config) != self.trackers;
+        let fifos_changed = FifoInputs::of(&config) != self.fifos;
+        Ok(Fresh {
+            config,
+            planned,
+            problems,
+            trackers_changed,
+            fifos_changed,
+        })
+    }
+
+    /// The reload took effect: `config` is the running one now.
+    pub(crate) fn applied(&mut self, config: &Config) {
+        self.trackers = TrackerInputs::of(config);
+        self.fifos = FifoInputs::of(config);
+    }
+}
+
+/// Whether `new` can replace `old` in the running instance: same VRID,
+/// version, family, interfaces, multicast group and VMACs (the socket and
+/// the links stay).
+pub(crate) fn same_place(old: &Planned, new: &Planned) -> bool {
+    let (a, b) = (&old.protocol, &new.protocol);
+    a.vrid == b.vrid
+        && a.version == b.version
+        && a.primary_address.is_ipv6() == b.primary_address.is_ipv6()
+        && old.interface == new.interface
+        && old.advert_interface() == new.advert_interface()
+        && old.group == new.group
+        && old.vmac == new.vmac
+        && old.address_vmacs == new.address_vmacs
+        && old.source_from_interface == new.source_from_interface
+}
+
+/// The addresses of `old` that `new` no longer has (by address and
+/// prefix), as a plan to remove just them.
+pub(crate) fn dropped_addresses(old: &Planned, new: &Planned) -> Option<Planned> {
+    let dropped: Vec<usize> = old
+        .addresses
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| {
+            !new.addresses
+                .iter()
+                .any(|b| b.address == a.address && b.prefix_len == a.prefix_len)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let routing_changed = old.routing != new.routing;
+    if dropped.is_empty() && !routing_changed {
+        return None;
+    }
+    let mut plan = old.clone();
+    plan.addresses = dropped
+        .iter()
+        .filter_map(|&i| old.addresses.get(i).cloned())
+        .collect();
+    plan.address_vmac = dropped
+        .iter()
+        .map(|&i| old.address_vmac.get(i).copied().flatten())
+        .collect();
+    if !routing_changed {
+        plan.routing = crate::routing::Routing::default();
+    }
+    Some(plan)
+}
