@@ -13,6 +13,7 @@
 mod cli;
 mod config_test;
 mod log;
+mod metrics;
 mod security;
 mod supervisor;
 

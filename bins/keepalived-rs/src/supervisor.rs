@@ -117,6 +117,15 @@ pub(crate) fn run(cli: &Cli) -> ExitCode {
         );
         return ExitCode::from(1);
     };
+    // Bound before going into the background, so a taken port is reported
+    // on the terminal.
+    let metrics = match cli.metrics.map(crate::metrics::bind).transpose() {
+        Ok(listener) => listener,
+        Err(err) => {
+            eprintln!("keepalived-rs: cannot serve metrics: {err}");
+            return ExitCode::from(1);
+        }
+    };
     // Like keepalived: into the background unless -n, once the
     // configuration is known to be readable (its errors reach the terminal).
     if !cli.dont_fork {
@@ -154,13 +163,28 @@ pub(crate) fn run(cli: &Cli) -> ExitCode {
         .vrrp_pid_file
         .clone()
         .unwrap_or_else(|| cli.run_dir.join("vrrp.pid"));
-    let status = runtime.block_on(supervise(
-        &vrrpd,
-        &daemon_args(cli),
-        cli.dont_respawn,
-        &targets,
-        &vrrp_pid_file,
-    ));
+    let status = runtime.block_on(async {
+        if let Some(listener) = metrics {
+            let started = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0.0, |since| since.as_secs_f64());
+            let source = crate::metrics::supervisor_only(started);
+            if let Err(err) =
+                crate::metrics::start(listener, source, crate::metrics::ServeOptions::default())
+            {
+                eprintln!("keepalived-rs: cannot serve metrics: {err}");
+                return ExitCode::from(1);
+            }
+        }
+        supervise(
+            &vrrpd,
+            &daemon_args(cli),
+            cli.dont_respawn,
+            &targets,
+            &vrrp_pid_file,
+        )
+        .await
+    });
     let _ = std::fs::remove_file(&vrrp_pid_file);
     let _ = std::fs::remove_file(&pid_file);
     status
