@@ -17,6 +17,14 @@ PACKAGES=(
     nginx-light:nginx    # a real web server for checker tests
     tcpdump:tcpdump      # vrrpd tests: ARPs and adverts seen on the wire
     python3:python3      # vrrpd robustness test: the raw-frame sender
+    python3-prometheus-client:python3  # keepalived-rs metrics test: the exposition parser
+)
+
+# Python modules the tests import, each "package:module". Checked with
+# Debian's python3: a pyenv or venv python earlier on PATH does not see
+# Debian's packages, and the tests look for /usr/bin/python3 first too.
+PYTHON_MODULES=(
+    python3-prometheus-client:prometheus_client.parser
 )
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -48,6 +56,13 @@ for entry in "${PACKAGES[@]}"; do
     command=${entry##*:}
     if ! PATH="$PATH:/usr/sbin:/sbin:/usr/lib/frr" command -v "$command" >/dev/null; then
         echo "install-deps: ${entry%%:*} is installed but \`$command\` is missing" >&2
+        exit 1
+    fi
+done
+
+for entry in "${PYTHON_MODULES[@]}"; do
+    if ! /usr/bin/python3 -c "import ${entry##*:}" 2>/dev/null; then
+        echo "install-deps: ${entry%%:*} is installed but /usr/bin/python3 cannot import ${entry##*:}" >&2
         exit 1
     fi
 done

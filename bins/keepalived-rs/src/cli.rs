@@ -3,6 +3,7 @@
 //! The short and long names follow `keepalived --help` of keepalived 2.2.7 so
 //! that an existing unit file or wrapper script works unchanged.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Parser;
@@ -150,6 +151,11 @@ pub(crate) struct Cli {
     #[arg(long = "run-dir", value_name = "DIR", default_value = DEFAULT_RUN_DIR)]
     pub(crate) run_dir: PathBuf,
 
+    /// Serve Prometheus metrics on ADDR:PORT at /metrics (off by default;
+    /// keepalived has no such flag). Example: 127.0.0.1:9165, [::1]:9165.
+    #[arg(long = "metrics", value_name = "ADDR:PORT", value_parser = parse_metrics_addr)]
+    pub(crate) metrics: Option<SocketAddr>,
+
     /// Display the version number.
     #[arg(short = 'v', long = "version", action = clap::ArgAction::Version)]
     version: (),
@@ -187,6 +193,17 @@ fn parse_umask(text: &str) -> Result<u32, String> {
         _ => Err(format!(
             "invalid umask '{text}': expected an octal number up to 0777"
         )),
+    }
+}
+
+fn parse_metrics_addr(text: &str) -> Result<SocketAddr, String> {
+    let expected = "expected a numeric ADDR:PORT such as 127.0.0.1:9165 or [::1]:9165";
+    match text.parse::<SocketAddr>() {
+        Ok(addr) if addr.port() == 0 => Err(format!(
+            "invalid metrics address '{text}': port 0 would pick a random port; {expected}"
+        )),
+        Ok(addr) => Ok(addr),
+        Err(_) => Err(format!("invalid metrics address '{text}': {expected}")),
     }
 }
 
@@ -308,6 +325,36 @@ mod tests {
         assert_eq!(signal_number("STATS_CLEAR"), Some(63));
         assert_eq!(signal_number("JSON"), Some(36));
         assert_eq!(signal_number("TDATA"), None);
+    }
+
+    #[test]
+    fn metrics_is_off_by_default_and_takes_a_numeric_address() {
+        assert_eq!(parse(&[]).unwrap().metrics, None);
+        assert_eq!(
+            parse(&["--metrics", "127.0.0.1:9165"]).unwrap().metrics,
+            Some("127.0.0.1:9165".parse().unwrap())
+        );
+        assert_eq!(
+            parse(&["--metrics=[::1]:9165"]).unwrap().metrics,
+            Some("[::1]:9165".parse().unwrap())
+        );
+        for bad in [
+            "9165",
+            "localhost:9165",
+            "127.0.0.1",
+            "127.0.0.1:99999",
+            "::1:9165",
+        ] {
+            let err = parse_metrics_addr(bad).unwrap_err();
+            assert!(err.contains(bad) && err.contains("ADDR:PORT"), "{err}");
+        }
+        assert!(
+            parse_metrics_addr("0.0.0.0:0")
+                .unwrap_err()
+                .contains("port 0")
+        );
+        let err = parse(&["--metrics", "nonsense"]).unwrap_err().to_string();
+        assert!(err.contains("invalid metrics address 'nonsense'"), "{err}");
     }
 
     #[test]

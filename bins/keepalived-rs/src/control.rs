@@ -389,6 +389,11 @@ impl Hub {
         stats
     }
 
+    /// Status and counters together (the metrics endpoint's view).
+    pub(crate) async fn snapshot(&self) -> (Status, StatsReport) {
+        (self.status().await, self.stats(false).await)
+    }
+
     /// Validates the configuration, then has every daemon apply it.
     pub(crate) async fn reload(&self) -> Outcome {
         self.log("keepalived-rs: Reloading".to_owned());

@@ -14,6 +14,7 @@ mod cli;
 mod config_test;
 mod control;
 mod log;
+mod metrics;
 mod security;
 mod supervisor;
 

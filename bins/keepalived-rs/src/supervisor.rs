@@ -121,6 +121,15 @@ pub(crate) fn run(cli: &Cli) -> ExitCode {
         );
         return ExitCode::from(1);
     };
+    // Bound before going into the background, so a taken port is reported
+    // on the terminal.
+    let metrics = match cli.metrics.map(crate::metrics::bind).transpose() {
+        Ok(listener) => listener,
+        Err(err) => {
+            eprintln!("keepalived-rs: cannot serve metrics: {err}");
+            return ExitCode::from(1);
+        }
+    };
     // Like keepalived: into the background unless -n, once the
     // configuration is known to be readable (its errors reach the terminal).
     if !cli.dont_fork {
@@ -168,7 +177,7 @@ pub(crate) fn run(cli: &Cli) -> ExitCode {
         cli.dont_respawn,
         &targets,
         &vrrp_pid_file,
-        (source, &cli.run_dir),
+        (source, &cli.run_dir, metrics),
     ));
     let _ = std::fs::remove_file(&vrrp_pid_file);
     let _ = std::fs::remove_file(&pid_file);
@@ -181,7 +190,7 @@ async fn supervise(
     dont_respawn: bool,
     targets: &LogTargets,
     vrrp_pid_file: &Path,
-    (source, run_dir): (ConfigSource, &Path),
+    (source, run_dir, metrics): (ConfigSource, &Path, Option<std::net::TcpListener>),
 ) -> ExitCode {
     let (Ok(mut terminate), Ok(mut interrupt), Ok(mut hangup)) = (
         signal(SignalKind::terminate()),
@@ -201,6 +210,19 @@ async fn supervise(
             "keepalived-rs: cannot open the control socket in {}: {err}; kactl will not reach this instance",
             run_dir.display()
         ));
+    }
+    if let Some(listener) = metrics {
+        let hub = hub.clone();
+        let snapshot = move || {
+            let hub = hub.clone();
+            async move { Ok(hub.snapshot().await) }
+        };
+        if let Err(err) =
+            crate::metrics::start(listener, snapshot, crate::metrics::ServeOptions::default())
+        {
+            own.line(&format!("keepalived-rs: cannot serve metrics: {err}"));
+            return ExitCode::from(1);
+        }
     }
     let mut first = true;
     loop {

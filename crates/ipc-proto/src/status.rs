@@ -202,6 +202,77 @@ pub struct RealServerStatus {
     /// Duration of the last check, seconds.
     #[serde(default)]
     pub last_check_duration: Option<f64>,
+    /// Durations of the checks since checkerd started (absent from a
+    /// checkerd that does not keep one).
+    #[serde(default)]
+    pub check_duration: Option<Histogram>,
+}
+
+/// Bucket bounds for check durations, seconds: from a local TCP connect
+/// (well under 5 ms) to a slow HTTP check near keepalived's default
+/// `connect_timeout` of 5 s.
+pub const CHECK_DURATION_BOUNDS: [f64; 11] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+];
+
+/// A histogram of observations (durations in seconds), as Prometheus
+/// exposes one but with per-bucket rather than cumulative counts, so that
+/// [`Histogram::observe`] touches one bucket and two histograms with the
+/// same bounds add bucket by bucket.
+///
+/// `counts` has one entry more than `bounds`: `counts[i]` holds the
+/// observations above `bounds[i - 1]` and up to `bounds[i]`, the last one
+/// those above every bound. A histogram from a peer may break that shape;
+/// [`Histogram::is_valid`] says whether it holds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Histogram {
+    /// Upper bounds of the buckets, ascending, finite.
+    pub bounds: Vec<f64>,
+    /// Observations per bucket (not cumulative), `bounds.len() + 1` of them.
+    pub counts: Vec<u64>,
+    /// Sum of all observations.
+    pub sum: f64,
+}
+
+impl Histogram {
+    /// An empty histogram with these upper bounds (ascending).
+    pub fn new(bounds: &[f64]) -> Self {
+        Self {
+            bounds: bounds.to_vec(),
+            counts: vec![0; bounds.len() + 1],
+            sum: 0.0,
+        }
+    }
+
+    /// Counts one observation. A value that is not finite is ignored: it
+    /// would make the sum meaningless for every later scrape.
+    pub fn observe(&mut self, value: f64) {
+        if !value.is_finite() {
+            return;
+        }
+        let bucket = self.bounds.partition_point(|bound| *bound < value);
+        if let Some(count) = self.counts.get_mut(bucket) {
+            *count += 1;
+        }
+        self.sum += value;
+    }
+
+    /// The number of observations.
+    pub fn count(&self) -> u64 {
+        self.counts
+            .iter()
+            .fold(0u64, |sum, c| sum.saturating_add(*c))
+    }
+
+    /// Whether the bounds are finite and strictly ascending and there is
+    /// one count per bucket plus the overflow bucket.
+    pub fn is_valid(&self) -> bool {
+        self.counts.len() == self.bounds.len() + 1
+            && self.bounds.iter().all(|b| b.is_finite())
+            && self.bounds.windows(2).all(|pair| pair[0] < pair[1])
+            && self.sum.is_finite()
+    }
 }
 
 /// One BFD session (bfdd).
@@ -250,5 +321,50 @@ impl StatsReport {
 fn add(into: &mut Counters, from: Counters) {
     for (name, value) in from {
         *into.entry(name).or_default() += value;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn observations_land_in_the_bucket_whose_bound_is_the_first_not_below() {
+        let mut histogram = Histogram::new(&[0.01, 0.1, 1.0]);
+        for value in [0.005, 0.01, 0.05, 0.5, 2.0, 7.0] {
+            histogram.observe(value);
+        }
+        // Prometheus buckets are `le`: a value equal to a bound is in it.
+        assert_eq!(histogram.counts, [2, 1, 1, 2]);
+        assert_eq!(histogram.count(), 6);
+        assert!((histogram.sum - 9.565).abs() < 1e-9);
+        assert!(histogram.is_valid());
+    }
+
+    #[test]
+    fn a_malformed_histogram_is_reported_not_trusted() {
+        let mut histogram = Histogram::new(&CHECK_DURATION_BOUNDS);
+        assert!(histogram.is_valid());
+        histogram.counts.pop();
+        assert!(!histogram.is_valid());
+        assert!(!Histogram::new(&[1.0, 0.5]).is_valid());
+        assert!(!Histogram::new(&[f64::INFINITY]).is_valid());
+        // Observing into a malformed one must not panic either.
+        let mut empty = Histogram {
+            bounds: vec![1.0],
+            counts: vec![],
+            sum: 0.0,
+        };
+        empty.observe(3.0);
+        let mut histogram = Histogram::new(&[1.0]);
+        histogram.observe(f64::NAN);
+        assert_eq!((histogram.count(), histogram.sum), (0, 0.0));
+    }
+
+    #[test]
+    fn an_old_real_server_status_without_a_histogram_still_decodes() {
+        let json = r#"{"address":"10.0.0.2:80","healthy":true,"weight":1,"checkers":[]}"#;
+        let status: RealServerStatus = serde_json::from_str(json).unwrap();
+        assert_eq!(status.check_duration, None);
     }
 }
