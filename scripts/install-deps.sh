@@ -17,6 +17,7 @@ PACKAGES=(
     nginx-light:nginx    # a real web server for checker tests
     tcpdump:tcpdump      # vrrpd tests: ARPs and adverts seen on the wire
     python3:python3      # vrrpd robustness test: the raw-frame sender
+    python3-aiosmtpd:aiosmtpd  # vrrpd alerts test: the SMTP sink (tests/smtp_sink.py)
 )
 
 if [ "$(id -u)" -ne 0 ]; then

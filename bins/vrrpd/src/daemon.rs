@@ -57,14 +57,19 @@ struct Group {
 }
 
 /// What state changes are told to, besides the log: sync groups, notify
-/// FIFOs (notify scripts are per instance and group).
+/// FIFOs, SMTP alerts (notify scripts are per instance and group).
 pub(crate) struct Hooks {
     groups: Vec<Group>,
     fifos: Fifos,
+    alerts: crate::alert::Alerts,
 }
 
 impl Hooks {
-    pub(crate) fn new(groups: Vec<PlannedGroup>, fifos: Fifos) -> Self {
+    pub(crate) fn new(
+        groups: Vec<PlannedGroup>,
+        fifos: Fifos,
+        alerts: crate::alert::Alerts,
+    ) -> Self {
         let groups = groups
             .into_iter()
             .map(|planned| Group {
@@ -73,7 +78,11 @@ impl Hooks {
                 state: State::Init,
             })
             .collect();
-        Hooks { groups, fifos }
+        Hooks {
+            groups,
+            fifos,
+            alerts,
+        }
     }
 }
 
@@ -540,6 +549,7 @@ async fn drain(
                 match action {
                     Action::StateChanged { from, to, reason } => {
                         lines.push((Some(index), announce(r, to)));
+                        hooks.alerts.instance(&r.instance.config().name, to);
                         moved.push((index, from, to, reason));
                     }
                     Action::InstallVirtual => effects.install(&r.planned).await,
@@ -551,7 +561,7 @@ async fn drain(
         touched.extend_from_slice(&pending);
         // The group's line goes with its members' lines of this round, which
         // reflect every state change made so far.
-        update_groups(running, &mut hooks.groups, &mut lines);
+        update_groups(running, &mut hooks.groups, &mut hooks.alerts, &mut lines);
         for (_, line) in &lines {
             hooks.fifos.write_line(line);
         }
@@ -611,6 +621,7 @@ fn announce(r: &Running, to: State) -> String {
 fn update_groups(
     running: &[Running],
     groups: &mut [Group],
+    alerts: &mut crate::alert::Alerts,
     lines: &mut Vec<(Option<usize>, String)>,
 ) {
     for group in groups {
@@ -627,6 +638,7 @@ fn update_groups(
         group.state = first;
         let name = &group.planned.name;
         eprintln!("VRRP_Group({name}) Entering {} STATE", first.as_str());
+        alerts.group(name, first);
         for command in group.planned.notify.commands(name, first, 0) {
             crate::notify::spawn(name, &command);
         }

@@ -18,6 +18,7 @@
 //! control socket are refused with a message until they land.
 #![deny(unsafe_code)] // the packet-socket module (garp) opts out, for sockaddr_ll.
 
+mod alert;
 mod daemon;
 mod deadlines;
 mod drops;
@@ -161,11 +162,13 @@ fn main() -> ExitCode {
     // diagnostics, the file list) would stay on the heap for the daemon's
     // life.
     let kconf_parser::Parsed { config, .. } = parsed;
+    // Before any other thread starts: it reads the local time zone.
+    let alerts = alert::Alerts::for_this_host(&config);
     let release = release::Release {
         dont_release_vrrp: cli.dont_release_vrrp,
         release_vips: cli.release_vips,
     };
-    match runtime.block_on(serve(planned, statics, config, stop, release)) {
+    match runtime.block_on(serve(planned, statics, config, stop, release, alerts)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("vrrpd: {err}");
@@ -180,6 +183,7 @@ async fn serve(
     config: kconf_parser::model::Config,
     stop: daemon::StopSignals,
     release: release::Release,
+    alerts: alert::Alerts,
 ) -> Result<(), String> {
     let netlink = netlink::Netlink::new()
         .await
@@ -199,7 +203,7 @@ async fn serve(
     // Inside the runtime: the FIFO reader scripts are tokio processes.
     let fifos = fifo::Fifos::open(&config, &setup::default_script_user(&config));
     fifos.start_readers();
-    let hooks = daemon::Hooks::new(groups, fifos);
+    let hooks = daemon::Hooks::new(groups, fifos, alerts);
     statics.install(host.netlink()).await;
     let result = serve_instances(&mut host, planned, hooks, config, stop, release).await;
     statics.remove(host.netlink()).await;
