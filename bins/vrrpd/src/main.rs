@@ -9,8 +9,8 @@
 //! It also installs `virtual_routes`/`virtual_rules` while master, the
 //! `static_*` blocks from start to stop, and `use_vmac` / `use_vmac_addr`
 //! macvlans (IPv4 and IPv6); paces gratuitous ARPs / NAs; tracks
-//! interfaces, scripts, files and processes; runs sync groups and writes
-//! the notify FIFOs.
+//! interfaces, scripts, files and processes; runs sync groups, writes
+//! the notify FIFOs and mails SMTP alerts.
 //!
 //! This build runs IPv4 and IPv6 instances (multicast and unicast; IPv6
 //! adverts go out from the interface's link-local address unless
