@@ -18,6 +18,8 @@ PACKAGES=(
     tcpdump:tcpdump      # vrrpd tests: ARPs and adverts seen on the wire
     python3:python3      # vrrpd robustness test: the raw-frame sender
     python3-prometheus-client:python3  # keepalived-rs metrics test: the exposition parser
+    python3-aiosmtpd:python3   # vrrpd alerts test: the SMTP sink (tests/smtp_sink.py)
+    python3-jsonschema:python3 # keepalived-rs operations test: kactl status --json vs its schema
 )
 
 # Python modules the tests import, each "package:module". Checked with
@@ -25,6 +27,8 @@ PACKAGES=(
 # Debian's packages, and the tests look for /usr/bin/python3 first too.
 PYTHON_MODULES=(
     python3-prometheus-client:prometheus_client.parser
+    python3-aiosmtpd:aiosmtpd
+    python3-jsonschema:jsonschema
 )
 
 if [ "$(id -u)" -ne 0 ]; then

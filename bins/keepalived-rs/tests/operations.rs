@@ -94,7 +94,7 @@ fn check_schema(status: &Value) {
                   jsonschema.Draft202012Validator.check_schema(schema)\n\
                   jsonschema.validate(json.load(sys.stdin), schema, cls=jsonschema.Draft202012Validator)\n\
                   print('valid')\n";
-    let mut child = std::process::Command::new("python3")
+    let mut child = std::process::Command::new("/usr/bin/python3")
         .args(["-c", script, schema.to_str().unwrap()])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -428,7 +428,7 @@ for case in cases:
 print("sent", len(cases), "replies", replies)
 "#;
     let out =
-        l.a.run(&["python3", "-c", script, socket.to_str().unwrap()])
+        l.a.run(&["/usr/bin/python3", "-c", script, socket.to_str().unwrap()])
             .unwrap();
     assert!(out.status.success(), "{out:?}");
     assert!(a.is_running(), "{}", a.log());

@@ -80,12 +80,14 @@ struct Group {
 }
 
 /// What state changes are told to, besides the log: sync groups, notify
-/// FIFOs (notify scripts are per instance and group).
+/// FIFOs, SMTP alerts (notify scripts are per instance and group).
 pub(crate) struct Hooks {
     groups: Vec<Group>,
     fifos: Fifos,
     /// State changes for the supervisor.
     publisher: Option<Publisher>,
+    /// Mails on state changes (`smtp_alert`).
+    alerts: crate::alert::Alerts,
 }
 
 impl Hooks {
@@ -93,6 +95,7 @@ impl Hooks {
         groups: Vec<PlannedGroup>,
         fifos: Fifos,
         publisher: Option<Publisher>,
+        alerts: crate::alert::Alerts,
     ) -> Self {
         let groups = groups
             .into_iter()
@@ -106,6 +109,7 @@ impl Hooks {
             groups,
             fifos,
             publisher,
+            alerts,
         }
     }
 
@@ -623,6 +627,7 @@ async fn drain(
                     Action::StateChanged { from, to, reason } => {
                         r.since = unix_now();
                         lines.push((Some(index), announce(r, to)));
+                        hooks.alerts.instance(&r.instance.config().name, to);
                         moved.push((index, from, to, reason));
                         if let Some(publisher) = &hooks.publisher {
                             publisher
@@ -638,7 +643,7 @@ async fn drain(
         touched.extend_from_slice(&pending);
         // The group's line goes with its members' lines of this round, which
         // reflect every state change made so far.
-        update_groups(running, &mut hooks.groups, &mut lines);
+        update_groups(running, &mut hooks.groups, &mut hooks.alerts, &mut lines);
         for (_, line) in &lines {
             hooks.fifos.write_line(line);
         }
@@ -949,6 +954,7 @@ async fn reload(
             }
         })
         .collect();
+    hooks.alerts = hooks.alerts.reloaded(&fresh.config);
     if fresh.fifos_changed {
         eprintln!("vrrpd: notify FIFOs changed; opening them again");
         hooks.fifos = Fifos::open(
@@ -1049,6 +1055,7 @@ fn announce(r: &Running, to: State) -> String {
 fn update_groups(
     running: &[Running],
     groups: &mut [Group],
+    alerts: &mut crate::alert::Alerts,
     lines: &mut Vec<(Option<usize>, String)>,
 ) {
     for group in groups {
@@ -1065,6 +1072,7 @@ fn update_groups(
         group.state = first;
         let name = &group.planned.name;
         eprintln!("VRRP_Group({name}) Entering {} STATE", first.as_str());
+        alerts.group(name, first);
         for command in group.planned.notify.commands(name, first, 0) {
             crate::notify::spawn(name, &command);
         }

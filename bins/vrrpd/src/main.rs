@@ -9,8 +9,8 @@
 //! It also installs `virtual_routes`/`virtual_rules` while master, the
 //! `static_*` blocks from start to stop, and `use_vmac` / `use_vmac_addr`
 //! macvlans (IPv4 and IPv6); paces gratuitous ARPs / NAs; tracks
-//! interfaces, scripts, files and processes; runs sync groups and writes
-//! the notify FIFOs.
+//! interfaces, scripts, files and processes; runs sync groups, writes
+//! the notify FIFOs and mails SMTP alerts.
 //!
 //! This build runs IPv4 and IPv6 instances (multicast and unicast; IPv6
 //! adverts go out from the interface's link-local address unless
@@ -18,6 +18,7 @@
 //! control socket are refused with a message until they land.
 #![deny(unsafe_code)] // the packet-socket module (garp) opts out, for sockaddr_ll.
 
+mod alert;
 mod control;
 mod daemon;
 mod deadlines;
@@ -164,6 +165,8 @@ fn main() -> ExitCode {
     // diagnostics, the file list) would stay on the heap for the daemon's
     // life.
     let kconf_parser::Parsed { config, .. } = parsed;
+    // Before any other thread starts: it reads the local time zone.
+    let alerts = alert::Alerts::for_this_host(&config);
     let release = release::Release {
         dont_release_vrrp: cli.dont_release_vrrp,
         release_vips: cli.release_vips,
@@ -175,7 +178,7 @@ fn main() -> ExitCode {
         config,
         stop,
         release,
-        (cli.run_dir, source),
+        (cli.run_dir, source, alerts),
     )) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -191,7 +194,7 @@ async fn serve(
     config: kconf_parser::model::Config,
     stop: daemon::StopSignals,
     release: release::Release,
-    (run_dir, source): (PathBuf, reload::Source),
+    (run_dir, source, alerts): (PathBuf, reload::Source, alert::Alerts),
 ) -> Result<(), String> {
     let netlink = netlink::Netlink::new()
         .await
@@ -211,7 +214,7 @@ async fn serve(
     let fifos = fifo::Fifos::open(&config, &setup::default_script_user(&config));
     fifos.start_readers();
     let (control, publisher) = control::Control::start(run_dir);
-    let hooks = daemon::Hooks::new(groups, fifos, Some(publisher));
+    let hooks = daemon::Hooks::new(groups, fifos, Some(publisher), alerts);
     statics.install(host.netlink()).await;
     let result = serve_instances(
         &mut host,

@@ -3,7 +3,7 @@
 //!
 //! [`render::render`] turns a merged `ipc_proto::Status` and `StatsReport` into the
 //! exposition; [`server::serve`] answers `GET /metrics` with it, taking a fresh
-//! snapshot per scrape from a [`MetricsSource`]. docs/METRICS.md lists the
+//! snapshot per scrape from a [`server::MetricsSource`]. docs/METRICS.md lists the
 //! families.
 //!
 //! It does not collect anything itself: the caller's source asks the
@@ -16,4 +16,4 @@ pub(crate) mod server;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use server::{MetricsSource, ServeOptions, bind, start};
+pub(crate) use server::{ServeOptions, bind, start};
