@@ -451,3 +451,83 @@ print("sent", len(cases), "replies", replies)
     );
     a.terminate(Duration::from_secs(5)).unwrap();
 }
+
+#[test]
+fn metrics_of_a_running_pair_are_scraped() {
+    let Some(l) = lab("ka-rs-metrics") else {
+        return;
+    };
+    let path =
+        l.a.write_file(
+            "keepalived.conf",
+            &config(&[instance("VI_1", 51, 150, VIP1)]),
+        )
+        .unwrap();
+    let run = l.a.path("run");
+    let mut a =
+        l.a.spawn(
+            "keepalived-rs",
+            &[
+                env!("CARGO_BIN_EXE_keepalived-rs"),
+                "-n",
+                "-l",
+                "-G",
+                "--metrics",
+                "127.0.0.1:9650",
+                "-f",
+                path.to_str().unwrap(),
+                "--run-dir",
+                run.to_str().unwrap(),
+            ],
+        )
+        .unwrap();
+    let mut b = start(&l.b, &config(&[instance("VI_1", 51, 100, VIP1)]));
+    wait_vip(&l.a, VIP1, true, Duration::from_secs(10));
+    assert!(kactl_on(&l.a, &["reload"]).status.success());
+    // Scraped over HTTP inside the lab host and read back with the
+    // Prometheus client's own parser.
+    let script = r#"
+import sys, urllib.request
+from prometheus_client.parser import text_string_to_metric_families
+body = urllib.request.urlopen("http://127.0.0.1:9650/metrics", timeout=10).read().decode()
+for family in text_string_to_metric_families(body):
+    for s in family.samples:
+        labels = ",".join("%s=%s" % kv for kv in sorted(s.labels.items()))
+        print(s.name, labels, s.value)
+"#;
+    let mut samples = String::new();
+    netlab::wait_until(
+        "a scrape with VI_1's adverts",
+        Duration::from_secs(10),
+        || {
+            let out =
+                l.a.command("/usr/bin/python3")
+                    .args(["-c", script])
+                    .output()
+                    .unwrap();
+            samples = String::from_utf8_lossy(&out.stdout).into_owned();
+            Ok(out.status.success()
+                && samples.lines().any(|line| {
+                    line.starts_with("keepalived_vrrp_adverts_sent_total instance=VI_1 ")
+                        && !line.ends_with(" 0.0")
+                }))
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}\n{samples}\n{}", a.log()));
+    let has = |needle: &str| samples.lines().any(|line| line.starts_with(needle));
+    assert!(
+        has("keepalived_vrrp_state instance=VI_1,interface=eth0,state=master,vrid=51 1.0"),
+        "{samples}"
+    );
+    assert!(
+        has("keepalived_vrrp_priority instance=VI_1,kind=effective 150.0"),
+        "{samples}"
+    );
+    assert!(has("keepalived_reloads_total  1.0"), "{samples}");
+    assert!(
+        has("keepalived_daemon_start_time_seconds daemon=vrrpd "),
+        "{samples}"
+    );
+    a.terminate(Duration::from_secs(5)).unwrap();
+    b.terminate(Duration::from_secs(5)).unwrap();
+}
