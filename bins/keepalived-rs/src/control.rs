@@ -20,6 +20,8 @@ use ipc_proto::{
     Status, VrrpStateEvent,
 };
 use tokio::net::{UnixListener, UnixStream};
+
+use crate::reload_settings::ReloadSettings;
 use tokio::sync::{mpsc, oneshot};
 
 /// How long a daemon may take to answer a request.
@@ -27,19 +29,26 @@ const ANSWER_WAIT: Duration = Duration::from_secs(10);
 /// How long a new connection may take to say hello.
 const HELLO_WAIT: Duration = Duration::from_secs(5);
 
-/// What a reload re-reads.
+/// What a reload re-reads, and the reload keywords of the running
+/// configuration.
 #[derive(Debug, Clone)]
 pub(crate) struct ConfigSource {
     pub(crate) path: PathBuf,
     pub(crate) config_id: Option<String>,
+    pub(crate) run_dir: PathBuf,
+    pub(crate) settings: ReloadSettings,
 }
 
 /// The hub, shared by the listener's tasks and the supervisor.
 #[derive(Clone)]
 pub(crate) struct Hub {
     shared: Arc<Mutex<Shared>>,
-    source: ConfigSource,
+    source: Arc<Mutex<ConfigSource>>,
     log: mpsc::UnboundedSender<String>,
+    /// One reload at a time (SIGHUP, kactl and the schedule may coincide).
+    reloading: Arc<tokio::sync::Mutex<()>>,
+    /// The local time zone, read once at start (see `reload_settings`).
+    local: time::UtcOffset,
 }
 
 /// A connected daemon.
@@ -79,8 +88,10 @@ impl Hub {
         };
         Hub {
             shared: Arc::new(Mutex::new(shared)),
-            source,
+            source: Arc::new(Mutex::new(source)),
             log,
+            reloading: Arc::new(tokio::sync::Mutex::new(())),
+            local: time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC),
         }
     }
 
@@ -394,10 +405,36 @@ impl Hub {
         (self.status().await, self.stats(false).await)
     }
 
+    fn source(&self) -> ConfigSource {
+        self.source
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
     /// Validates the configuration, then has every daemon apply it.
     pub(crate) async fn reload(&self) -> Outcome {
+        let _one_at_a_time = self.reloading.lock().await;
+        let source = self.source();
         self.log("keepalived-rs: Reloading".to_owned());
-        let errors = validate(&self.source);
+        // reload_file: exists (empty) while the files are read.
+        if let Some(file) = &source.settings.reload_file {
+            if let Err(err) = std::fs::write(file, b"") {
+                self.log(format!(
+                    "keepalived-rs: reload_file {}: {err}",
+                    file.display()
+                ));
+            }
+        }
+        let outcome = self.reload_from(&source).await;
+        if let Some(file) = &source.settings.reload_file {
+            let _ = std::fs::remove_file(file);
+        }
+        outcome
+    }
+
+    async fn reload_from(&self, source: &ConfigSource) -> Outcome {
+        let (errors, settings) = validate(source);
         if !errors.is_empty() {
             {
                 let mut shared = self.lock();
@@ -436,6 +473,14 @@ impl Hub {
                         .errors
                         .push(format!("{} did not answer", role.program()));
                 }
+            }
+        }
+        if outcome.ok {
+            if let Some(settings) = settings {
+                self.source
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .settings = settings;
             }
         }
         let mut shared = self.lock();
@@ -516,8 +561,10 @@ fn relay(shared: &Shared, role: Role, message: Message) {
     }
 }
 
-/// The configuration's fatal diagnostics (none: it may be applied).
-fn validate(source: &ConfigSource) -> Vec<String> {
+/// The configuration's errors (none: it may be applied) and its reload
+/// keywords; with `reload_check_config LOG_FILE` every diagnostic is
+/// written to that file too.
+fn validate(source: &ConfigSource) -> (Vec<String>, Option<ReloadSettings>) {
     let options = kconf_parser::ParseOptions {
         config_id: source
             .config_id
@@ -525,13 +572,97 @@ fn validate(source: &ConfigSource) -> Vec<String> {
             .unwrap_or_else(kconf_parser::short_hostname),
         ..Default::default()
     };
+    let parsed = kconf_parser::parse_file(&source.path, &options);
+    if let Some(Some(log)) = &source.settings.check_log {
+        let mut text: String = parsed
+            .diagnostics
+            .iter()
+            .map(|d| format!("{d}\n"))
+            .collect();
+        if text.is_empty() {
+            text = format!("{}: configuration OK\n", source.path.display());
+        }
+        // The check's report is advisory: a log that cannot be written
+        // does not stop the reload.
+        let _ = std::fs::write(log, text);
+    }
     // Errors, not warnings: keepalived would run a configuration with
     // warnings, and so does a reload.
-    let parsed = kconf_parser::parse_file(&source.path, &options);
-    parsed
+    let errors: Vec<String> = parsed
         .diagnostics
         .iter()
         .filter(|d| d.severity >= kconf_parser::Severity::Error)
         .map(ToString::to_string)
-        .collect()
+        .collect();
+    let settings = errors
+        .is_empty()
+        .then(|| ReloadSettings::of(&parsed.config, &source.run_dir));
+    (errors, settings)
+}
+
+impl Hub {
+    /// Watches `reload_time_file` (polled once a second) and reloads at the
+    /// time it names; the file is deleted once done unless `reload_repeat`.
+    pub(crate) fn schedule_reloads(&self) {
+        let hub = self.clone();
+        tokio::spawn(async move {
+            let mut seen: Option<(PathBuf, String)> = None;
+            let mut due: Option<time::OffsetDateTime> = None;
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                let settings = hub.source().settings;
+                let Some(path) = settings.time_file else {
+                    seen = None;
+                    due = None;
+                    continue;
+                };
+                let now = time::OffsetDateTime::now_utc();
+                let content = std::fs::read_to_string(&path)
+                    .ok()
+                    .map(|text| text.lines().next().unwrap_or_default().to_owned());
+                let Some(content) = content else {
+                    if due.take().is_some() {
+                        hub.log(format!(
+                            "keepalived-rs: {} removed; scheduled reload cancelled",
+                            path.display()
+                        ));
+                    }
+                    seen = None;
+                    continue;
+                };
+                if seen.as_ref() != Some(&(path.clone(), content.clone())) {
+                    seen = Some((path.clone(), content.clone()));
+                    due = match crate::reload_settings::parse_time(&content, hub.local) {
+                        Ok(at) => crate::reload_settings::next_reload(at, now),
+                        Err(err) => {
+                            hub.log(format!("keepalived-rs: {}: {err}", path.display()));
+                            None
+                        }
+                    };
+                    if let Some(at) = due {
+                        hub.log(format!("keepalived-rs: reload scheduled for {at}"));
+                    }
+                }
+                if due.is_some_and(|at| at <= now) {
+                    due = None;
+                    hub.log("keepalived-rs: scheduled reload".to_owned());
+                    let outcome = hub.reload().await;
+                    if !outcome.ok {
+                        hub.log(format!(
+                            "keepalived-rs: scheduled reload failed: {}",
+                            outcome.errors.join("; ")
+                        ));
+                    }
+                    if settings.repeat {
+                        // The same content comes round again tomorrow (a
+                        // time of day) or never (a date, now past).
+                        seen = None;
+                    } else {
+                        let _ = std::fs::remove_file(&path);
+                    }
+                }
+            }
+        });
+    }
 }

@@ -15,6 +15,7 @@ mod config_test;
 mod control;
 mod log;
 mod metrics;
+mod reload_settings;
 mod security;
 mod supervisor;
 

@@ -105,6 +105,7 @@ pub(crate) fn run(cli: &Cli) -> ExitCode {
         return ExitCode::from(4);
     }
     let wants_vrrp = !parsed.config.vrrp_instances.is_empty() && !cli.check_only;
+    let reload_settings = crate::reload_settings::ReloadSettings::of(&parsed.config, &cli.run_dir);
     // Only that answer is needed: the parsed model would otherwise stay on
     // the heap while the supervisor waits on its children.
     drop(parsed);
@@ -170,6 +171,8 @@ pub(crate) fn run(cli: &Cli) -> ExitCode {
     let source = ConfigSource {
         path: cli.config.clone(),
         config_id: cli.config_id.clone(),
+        run_dir: cli.run_dir.clone(),
+        settings: reload_settings,
     };
     let status = runtime.block_on(supervise(
         &vrrpd,
@@ -205,6 +208,7 @@ async fn supervise(
     let mut own = DaemonLog::open(targets, "Keepalived", std::process::id());
     let (hub_log, mut hub_lines) = mpsc::unbounded_channel();
     let hub = Hub::new(source, hub_log);
+    hub.schedule_reloads();
     if let Err(err) = hub.listen(run_dir) {
         own.line(&format!(
             "keepalived-rs: cannot open the control socket in {}: {err}; kactl will not reach this instance",

@@ -531,3 +531,56 @@ for family in text_string_to_metric_families(body):
     a.terminate(Duration::from_secs(5)).unwrap();
     b.terminate(Duration::from_secs(5)).unwrap();
 }
+
+#[test]
+fn a_reload_scheduled_by_reload_time_file_with_its_reload_file_and_check_log() {
+    let Some(l) = lab("ka-rs-scheduled") else {
+        return;
+    };
+    let at = l.a.path("reload-at");
+    let flag = l.a.path("reload.flag");
+    let check = l.a.path("check.log");
+    let global = format!(
+        "global_defs {{\n    router_id lab\n    reload_time_file {}\n    reload_file {}\n    reload_check_config {}\n}}\n",
+        at.display(),
+        flag.display(),
+        check.display()
+    );
+    let text = |instances: &[String]| format!("{global}{}", instances.concat());
+    let mut a = start(&l.a, &text(&[instance("VI_1", 51, 150, VIP1)]));
+    wait_vip(&l.a, VIP1, true, Duration::from_secs(10));
+    l.a.write_file(
+        "keepalived.conf",
+        &text(&[
+            instance("VI_1", 51, 150, VIP1),
+            instance("VI_2", 52, 150, VIP2),
+        ]),
+    )
+    .unwrap();
+    let when = time::OffsetDateTime::now_utc() + time::Duration::seconds(3);
+    let format =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]Z");
+    std::fs::write(&at, when.format(&format).unwrap()).unwrap();
+    a.wait_for_log("reload scheduled for", Duration::from_secs(5))
+        .unwrap_or_else(|e| panic!("{e}\n{}", a.log()));
+    assert!(!a.log().contains("Reloading"), "not before its time");
+    a.wait_for_log(
+        "reload done: 1 instances unchanged, 0 changed, 1 added, 0 removed",
+        Duration::from_secs(10),
+    )
+    .unwrap_or_else(|e| panic!("{e}\n{}", a.log()));
+    wait_vip(&l.a, VIP2, true, Duration::from_secs(10));
+    // Done: the time file is deleted (no reload_repeat), the reload file
+    // was removed after reading, and the check wrote its report.
+    netlab::wait_until("the time file deleted", Duration::from_secs(3), || {
+        Ok(!at.exists())
+    })
+    .unwrap();
+    assert!(!flag.exists());
+    let report = std::fs::read_to_string(&check).unwrap();
+    assert!(
+        report.contains("configuration OK") || report.contains("keepalived.conf"),
+        "{report}"
+    );
+    a.terminate(Duration::from_secs(5)).unwrap();
+}
