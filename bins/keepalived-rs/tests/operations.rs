@@ -125,13 +125,11 @@ fn wait_vip(host: &Host, vip: &str, present: bool, within: Duration) {
     .unwrap();
 }
 
-/// Gratuitous ARPs for `vip` in a `tcpdump -l -n -i eth0 arp` log.
+/// Gratuitous ARPs for `vip` (requests for itself, as vrrpd sends them)
+/// in a `tcpdump -l -n -i eth0 arp` log.
 fn garps(log: &str, vip: &str) -> usize {
     log.lines()
-        .filter(|l| {
-            l.contains(&format!("who-has {vip} tell {vip}"))
-                || l.contains(&format!("Reply {vip} is-at"))
-        })
+        .filter(|l| l.contains(&format!("who-has {vip} tell {vip}")))
         .count()
 }
 
@@ -252,6 +250,11 @@ fn status_stats_garp_and_reloads_that_change_only_what_changed() {
     std::thread::sleep(Duration::from_secs(1));
     let (a_mark, b_mark) = (a.log().len(), b.log().len());
     let arps_before = garps(&capture.log(), VIP1) + garps(&capture.log(), VIP2);
+    // Traffic to the VIPs goes on across the reload.
+    let mut ping =
+        l.b.spawn("ping", &["ping", "-n", "-c", "60", "-i", "0.05", VIP1])
+            .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
     let out = kactl_on(&l.a, &["reload"]);
     assert!(out.status.success(), "{out:?}\n{}", a.log());
     a.wait_for_log_after(
@@ -269,6 +272,13 @@ fn status_stats_garp_and_reloads_that_change_only_what_changed() {
         arps_before,
         "no gratuitous ARP on an unchanged reload:\n{}",
         capture.log()
+    );
+    ping.wait_for_log("packet loss", Duration::from_secs(10))
+        .unwrap();
+    assert!(
+        ping.log().contains(" 0% packet loss"),
+        "traffic to the VIP lost packets across the reload:\n{}",
+        ping.log()
     );
     let after = status(&l.a);
     let vi1_after = instance_status(&after, "VI_1");
@@ -438,6 +448,33 @@ print("sent", len(cases), "replies", replies)
     assert_eq!(instance_status(&now, "VI_1")["state"], "MASTER");
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("replies"),
+        "{out:?}"
+    );
+    // The socket is root's alone; loosened by hand, a non-root peer is
+    // still refused (SO_PEERCRED).
+    let mode = std::fs::metadata(&socket).unwrap().permissions();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
+        0o600
+    );
+    std::fs::set_permissions(&socket, std::os::unix::fs::PermissionsExt::from_mode(0o666)).unwrap();
+    let nobody = r#"
+import json, os, socket, struct, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+b = json.dumps({"type": "hello", "version": 1, "role": "client", "pid": os.getpid(), "software": "x"}).encode()
+s.sendall(struct.pack(">I", len(b)) + b)
+n = struct.unpack(">I", s.recv(4, socket.MSG_WAITALL))[0]
+print(json.loads(s.recv(n, socket.MSG_WAITALL)))
+"#;
+    let out =
+        l.a.command("setpriv")
+            .args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
+            .args(["/usr/bin/python3", "-c", nobody, socket.to_str().unwrap()])
+            .output()
+            .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("'type': 'refused'") && said.contains("not root"),
         "{out:?}"
     );
     let log = a.log();
