@@ -290,7 +290,9 @@ fn status_stats_garp_and_reloads_that_change_only_what_changed() {
     let a_mark = a.log().len();
     let arps_vi1 = garps(&capture.log(), VIP1);
     let vi3 = instance("VI_3", 53, 150, VIP3);
-    l.a.write_file("keepalived.conf", &config(&[vi1.clone(), vi3]))
+    // And a static address, which a reload installs too.
+    let statics = "static_ipaddress {\n    10.0.0.200/32 dev eth0\n}\n".to_owned();
+    l.a.write_file("keepalived.conf", &config(&[vi1.clone(), vi3, statics]))
         .unwrap();
     let out = kactl_on(&l.a, &["reload"]);
     assert!(out.status.success(), "{out:?}");
@@ -313,6 +315,10 @@ fn status_stats_garp_and_reloads_that_change_only_what_changed() {
         "VI_1 was not touched"
     );
     assert!(l.a.has_address(VIP1.parse().unwrap()).unwrap());
+    assert!(
+        l.a.has_address("10.0.0.200".parse().unwrap()).unwrap(),
+        "{a_after}"
+    );
 
     // A broken configuration is refused; the old one keeps running.
     let a_mark = a.log().len();

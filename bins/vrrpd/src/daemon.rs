@@ -36,6 +36,8 @@ pub(crate) trait Effects {
     /// Makes what instances added by a reload need before they start
     /// (their VMACs); returns those that can start.
     async fn prepare(&mut self, planned: Vec<Planned>) -> Vec<Planned>;
+    /// Replaces the `static_*` blocks if a reload changed them.
+    async fn update_statics(&mut self, statics: crate::routing::Static);
 }
 
 /// A running instance and where it sends.
@@ -875,6 +877,7 @@ async fn reload(
             added.push(planned);
         }
     }
+    effects.update_statics(fresh.statics).await;
     let mut removed: Vec<Running> = old.into_iter().flatten().collect();
     for r in &mut removed {
         eprintln!(

@@ -12,6 +12,8 @@ pub(crate) struct Host {
     netlink: Netlink,
     /// The VMACs made (at start and by reloads), deleted at stop.
     vmacs: crate::vmac::Vmacs,
+    /// `static_*`, installed from start to stop.
+    statics: crate::routing::Static,
     /// Sends gratuitous ARPs / NAs, `vrrp_garp_interval` apart.
     pacer: Pacer,
 }
@@ -22,8 +24,22 @@ impl Host {
         Host {
             netlink,
             vmacs: crate::vmac::Vmacs::default(),
+            statics: crate::routing::Static::default(),
             pacer: Pacer::start(intervals),
         }
+    }
+
+    /// Installs the `static_*` blocks (kept until [`Self::remove_statics`]).
+    pub(crate) async fn install_statics(&mut self, statics: crate::routing::Static) {
+        statics.install(&self.netlink).await;
+        self.statics = statics;
+    }
+
+    /// Removes the `static_*` blocks.
+    pub(crate) async fn remove_statics(&mut self) {
+        std::mem::take(&mut self.statics)
+            .remove(&self.netlink)
+            .await;
     }
 
     /// Deletes the VMACs made and puts the base sysctls back.
@@ -115,6 +131,14 @@ impl Effects for Host {
 
     async fn link_up(&mut self, index: u32) -> Option<bool> {
         self.netlink.link_is_up(index).await.ok()
+    }
+
+    async fn update_statics(&mut self, statics: crate::routing::Static) {
+        if statics != self.statics {
+            eprintln!("vrrpd: static addresses, routes or rules changed; replacing them");
+            self.remove_statics().await;
+            self.install_statics(statics).await;
+        }
     }
 
     async fn prepare(&mut self, planned: Vec<Planned>) -> Vec<Planned> {

@@ -215,7 +215,7 @@ async fn serve(
     fifos.start_readers();
     let (control, publisher) = control::Control::start(run_dir);
     let hooks = daemon::Hooks::new(groups, fifos, Some(publisher), alerts);
-    statics.install(host.netlink()).await;
+    host.install_statics(statics).await;
     let result = serve_instances(
         &mut host,
         planned,
@@ -225,7 +225,7 @@ async fn serve(
         release,
     )
     .await;
-    statics.remove(host.netlink()).await;
+    host.remove_statics().await;
     if release.removes_vmacs() {
         host.remove_vmacs().await;
     }

@@ -69,6 +69,8 @@ pub(crate) struct Fresh {
     pub(crate) planned: Vec<Planned>,
     /// Warnings of the planning (unsupported options, missing scripts).
     pub(crate) problems: Vec<String>,
+    /// `static_*`.
+    pub(crate) statics: crate::routing::Static,
     /// The trackers must be started again.
     pub(crate) trackers_changed: bool,
     /// The FIFOs must be opened again.
@@ -104,7 +106,12 @@ impl Source {
             return Err(errors);
         }
         let config = parsed.config;
-        let (planned, problems) = crate::setup::plan(&config, crate::setup::interface_address);
+        let (planned, mut problems) = crate::setup::plan(&config, crate::setup::interface_address);
+        let statics = crate::routing::Static::plan(
+            &config,
+            &mut crate::routing::Preferences::default(),
+            &mut problems,
+        );
         if planned.is_empty() {
             return Err(vec![
                 "the new configuration has no VRRP instance vrrpd can run".to_owned(),
@@ -116,6 +123,7 @@ impl Source {
             config,
             planned,
             problems,
+            statics,
             trackers_changed,
             fifos_changed,
         })

@@ -111,7 +111,7 @@ impl Routing {
 }
 
 /// `static_ipaddress`, `static_routes` and `static_rules`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Static {
     /// The addresses, each with the interface it goes on.
     pub(crate) addresses: Vec<(String, IpAddress)>,
