@@ -184,3 +184,61 @@ pub(crate) fn dropped_addresses(old: &Planned, new: &Planned) -> Option<Planned>
     }
     Some(plan)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(instance_body: &str) -> Planned {
+        let text = format!(
+            "vrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 51\n priority 150\n{instance_body}\n}}\n"
+        );
+        let parsed = kconf_parser::parse_str(&text, &kconf_parser::ParseOptions::default());
+        let (mut planned, problems) = crate::setup::plan(&parsed.config, |name, ipv6| {
+            (name == "eth0" && !ipv6).then(|| "192.0.2.1".parse().unwrap())
+        });
+        assert!(problems.is_empty(), "{problems:?}");
+        planned.remove(0)
+    }
+
+    #[test]
+    fn what_can_change_in_place() {
+        let base = plan("virtual_ipaddress { 10.0.0.1/24 }");
+        assert_eq!(base, plan("virtual_ipaddress { 10.0.0.1/24 }"));
+        // Priority, interval, VIPs: the same socket serves.
+        for body in [
+            "priority 90\n virtual_ipaddress { 10.0.0.1/24 }",
+            "advert_int 3\n virtual_ipaddress { 10.0.0.1/24 }",
+            "virtual_ipaddress {\n 10.0.0.1/24\n 10.0.0.2/24\n }",
+        ] {
+            let changed = plan(body);
+            assert_ne!(base, changed, "{body}");
+            assert!(same_place(&base, &changed), "{body}");
+        }
+        // Another VRID, version or interface: a new instance.
+        for body in [
+            "virtual_router_id 52\n virtual_ipaddress { 10.0.0.1/24 }",
+            "version 3\n virtual_ipaddress { 10.0.0.1/24 }",
+            "interface eth1\n virtual_ipaddress { 10.0.0.1/24 }",
+            "use_vmac\n virtual_ipaddress { 10.0.0.1/24 }",
+        ] {
+            assert!(!same_place(&base, &plan(body)), "{body}");
+        }
+    }
+
+    #[test]
+    fn only_dropped_addresses_are_removed() {
+        let old = plan("virtual_ipaddress {\n 10.0.0.1/24\n 10.0.0.2/24\n 10.0.0.3/32\n }");
+        let new = plan("virtual_ipaddress {\n 10.0.0.1/24\n 10.0.0.3/24\n 10.0.0.4/24\n }");
+        let gone = dropped_addresses(&old, &new).unwrap();
+        let addresses: Vec<String> = gone
+            .addresses
+            .iter()
+            .map(|a| format!("{}/{}", a.address, a.prefix_len))
+            .collect();
+        // 10.0.0.3 changed its prefix: the /32 goes, the /24 is added.
+        assert_eq!(addresses, ["10.0.0.2/24", "10.0.0.3/32"]);
+        assert_eq!(gone.address_vmac.len(), 2);
+        assert!(dropped_addresses(&old, &old).is_none());
+    }
+}
