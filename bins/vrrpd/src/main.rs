@@ -10,12 +10,15 @@
 //! `static_*` blocks from start to stop, and `use_vmac` / `use_vmac_addr`
 //! macvlans (IPv4 and IPv6); paces gratuitous ARPs / NAs; tracks
 //! interfaces, scripts, files and processes; runs sync groups, writes
-//! the notify FIFOs and mails SMTP alerts.
+//! the notify FIFOs and mails SMTP alerts. It connects to the supervisor's
+//! control socket (`control.rs`, docs/IPC.md): state changes out; status,
+//! stats, gratuitous ARPs on request and reloads in (SIGHUP reloads too,
+//! `reload.rs`).
 //!
 //! This build runs IPv4 and IPv6 instances (multicast and unicast; IPv6
 //! adverts go out from the interface's link-local address unless
-//! `unicast_src_ip`/`mcast_src_ip` says otherwise); `track_bfd` and the
-//! control socket are refused with a message until they land.
+//! `unicast_src_ip`/`mcast_src_ip` says otherwise); `track_bfd` is refused
+//! with a message until bfdd lands.
 #![deny(unsafe_code)] // the packet-socket module (garp) opts out, for sockaddr_ll.
 
 mod alert;
