@@ -15,8 +15,8 @@ for tool in ip cargo; do
     command -v "$tool" >/dev/null || { echo "demo: missing $tool" >&2; exit 1; }
 done
 
-echo "==> building keepalived-rs and vrrpd (release)"
-cargo build --release --quiet -p keepalived-rs -p vrrpd
+echo "==> building keepalived-rs, vrrpd and kactl (release)"
+cargo build --release --quiet -p keepalived-rs -p vrrpd -p kactl
 bin=$PWD/target/release
 
 tag=kdemo$$
@@ -91,16 +91,29 @@ t0=$(date +%s%N)
 start lb1
 start lb2
 wait_for_vip lb1 "$t0"
+sleep 1
+
+echo "==> kactl status on lb2 (the backup hears lb1 as master)"
+"$bin/kactl" --run-dir "$work/run-lb2" status | sed 's/^/    /'
 
 echo "==> lb1's web service fails (its track script fails twice: priority 150-60 = 90 < 100)"
 t0=$(date +%s%N)
 rm "$work/lb1.web-ok"
 wait_for_vip lb2 "$t0"
+echo "    kactl status on lb1:"
+"$bin/kactl" --run-dir "$work/run-lb1" status | sed -n '/^VRRP instances/,$p' | sed 's/^/    /'
 
 echo "==> lb1's web service recovers (two good checks: priority back to 150, lb1 preempts)"
 t0=$(date +%s%N)
 touch "$work/lb1.web-ok"
 wait_for_vip lb1 "$t0"
+
+echo "==> kactl reload on lb1 with the same configuration: nothing moves"
+before=$(cat "$work/lb1.log" "$work/lb2.log" | grep -c "Entering")
+"$bin/kactl" --run-dir "$work/run-lb1" reload | sed 's/^/    kactl reload: /'
+sleep 2
+after=$(cat "$work/lb1.log" "$work/lb2.log" | grep -c "Entering")
+echo "    VIP on $(vip_on); state changes logged before/after: $before / $after"
 
 echo "==> killing lb1's daemons (SIGKILL: no goodbye advert)"
 t0=$(date +%s%N)
