@@ -260,6 +260,7 @@ async fn supervise(
                 }
                 Some(line) = hub_lines.recv() => own.line(&line),
                 _ = hangup.recv() => {
+                    if let Err(err) = targets.reopen() { own.line(&format!("keepalived-rs: {err}")); }
                     // keepalived reloads on SIGHUP; the hub validates first.
                     let hub = hub.clone();
                     tokio::spawn(async move { hub.reload().await });
