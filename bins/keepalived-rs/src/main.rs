@@ -16,6 +16,7 @@ mod control;
 mod log;
 mod metrics;
 mod security;
+mod service;
 mod supervisor;
 
 use std::process::ExitCode;
