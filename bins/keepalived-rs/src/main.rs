@@ -14,6 +14,9 @@ mod cli;
 mod config_test;
 mod control;
 mod log;
+#[cfg(test)]
+#[path = "../../shared/man_page.rs"]
+mod man_page;
 mod metrics;
 mod security;
 mod service;
