@@ -290,8 +290,8 @@ fn the_unit_file_passes_systemd_analyze_verify() {
         .find(|p| p.exists())
     else {
         assert!(
-            std::env::var_os("NETLAB_REQUIRE").is_none(),
-            "systemd-analyze is missing and NETLAB_REQUIRE is set"
+            std::env::var_os("NETLAB_REQUIRE").is_none() && std::env::var_os("CI").is_none(),
+            "systemd-analyze is missing, and skipping is forbidden (CI or NETLAB_REQUIRE)"
         );
         eprintln!("SKIPPED the_unit_file_passes_systemd_analyze_verify: no systemd-analyze");
         return;
