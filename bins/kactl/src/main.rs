@@ -8,6 +8,10 @@
 
 mod table;
 
+#[cfg(test)]
+#[path = "../../shared/man_page.rs"]
+mod man_page;
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -175,6 +179,12 @@ mod tests {
     use clap::CommandFactory;
 
     use super::*;
+
+    #[test]
+    fn man_page_is_up_to_date() {
+        let prose = include_str!("../../../docs/man/prose/kactl.8.roff");
+        man_page::check("kactl", &man_page::render(Cli::command(), prose));
+    }
 
     #[test]
     fn command_line() {

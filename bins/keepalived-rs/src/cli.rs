@@ -233,6 +233,13 @@ mod tests {
     }
 
     #[test]
+    fn man_page_is_up_to_date() {
+        let prose = include_str!("../../../docs/man/prose/keepalived-rs.8.roff");
+        let page = crate::man_page::render(Cli::command(), prose);
+        crate::man_page::check("keepalived-rs", &page);
+    }
+
+    #[test]
     fn command_definition_is_consistent() {
         Cli::command().debug_assert();
     }

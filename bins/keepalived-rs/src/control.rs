@@ -22,6 +22,7 @@ use ipc_proto::{
 use tokio::net::{UnixListener, UnixStream};
 
 use crate::reload_settings::ReloadSettings;
+use crate::service::Service;
 use tokio::sync::{mpsc, oneshot};
 
 /// How long a daemon may take to answer a request.
@@ -49,6 +50,8 @@ pub(crate) struct Hub {
     reloading: Arc<tokio::sync::Mutex<()>>,
     /// The local time zone, read once at start (see `reload_settings`).
     local: time::UtcOffset,
+    /// systemd, told of every reload (SIGHUP, kactl, schedule).
+    service: Service,
 }
 
 /// A connected daemon.
@@ -79,7 +82,11 @@ fn unix_now() -> f64 {
 
 impl Hub {
     /// A hub whose log lines go to `log` (the supervisor's own log).
-    pub(crate) fn new(source: ConfigSource, log: mpsc::UnboundedSender<String>) -> Self {
+    pub(crate) fn new(
+        source: ConfigSource,
+        log: mpsc::UnboundedSender<String>,
+        service: Service,
+    ) -> Self {
         let now = unix_now();
         let shared = Shared {
             started: now,
@@ -92,6 +99,7 @@ impl Hub {
             log,
             reloading: Arc::new(tokio::sync::Mutex::new(())),
             local: time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC),
+            service,
         }
     }
 
@@ -412,8 +420,17 @@ impl Hub {
             .clone()
     }
 
-    /// Validates the configuration, then has every daemon apply it.
+    /// Validates the configuration, then has every daemon apply it; systemd
+    /// sees RELOADING=1 … READY=1 around it.
     pub(crate) async fn reload(&self) -> Outcome {
+        let hub = self.clone();
+        self.service
+            .clone()
+            .reload(async move { hub.reload_now().await })
+            .await
+    }
+
+    async fn reload_now(&self) -> Outcome {
         let _one_at_a_time = self.reloading.lock().await;
         let source = self.source();
         self.log("keepalived-rs: Reloading".to_owned());

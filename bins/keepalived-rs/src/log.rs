@@ -5,6 +5,11 @@
 //! its own standard error with `-l`, and to the `-g` file, so a daemon never
 //! needs to know where its lines end up.
 //!
+//! The `-g` file is opened once and shared by every daemon's sink;
+//! [`LogTargets::reopen`] (on SIGHUP) swaps in a freshly opened file at the
+//! same path, so after logrotate moves the file away the next line lands in
+//! a new one. It is opened in append mode, so `copytruncate` is safe too.
+//!
 //! Lines that start with `(` are instance events (keepalived logs those at
 //! INFO); other lines are the daemon speaking about itself (a missing
 //! interface, a refused script), logged at WARNING so that a filter on
@@ -15,6 +20,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use syslog::{Formatter3164, Logger, LoggerBackend};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
@@ -38,8 +44,8 @@ pub(crate) struct LogTargets {
     pub(crate) syslog: Option<Option<PathBuf>>,
     /// `-S`.
     pub(crate) facility: Facility,
-    /// `-g FILE`.
-    pub(crate) file: Option<PathBuf>,
+    /// `-g FILE`, shared by every daemon's sink.
+    pub(crate) file: Option<LogFile>,
 }
 
 impl LogTargets {
@@ -48,7 +54,65 @@ impl LogTargets {
             console: cli.log_console,
             syslog: (!cli.no_syslog).then(|| cli.syslog_socket.clone()),
             facility: cli.log_facility.unwrap_or(Facility::Daemon),
-            file: cli.log_file.clone(),
+            file: cli.log_file.as_deref().map(LogFile::open),
+        }
+    }
+
+    /// Opens the `-g` file again at its path (logrotate moved it away), so
+    /// that the daemons' lines go to the new file from now on. Without
+    /// `-g`, nothing happens.
+    ///
+    /// # Errors
+    /// When the file cannot be opened; lines keep going to the old file.
+    pub(crate) fn reopen(&self) -> io::Result<()> {
+        self.file.as_ref().map_or(Ok(()), LogFile::reopen)
+    }
+}
+
+/// The `-g` file: one open file behind a lock, shared by every daemon's
+/// sink, so that a reopen redirects all of them at once.
+#[derive(Debug, Clone)]
+pub(crate) struct LogFile {
+    path: PathBuf,
+    /// None while the file cannot be opened (reported once per attempt).
+    file: Arc<Mutex<Option<File>>>,
+}
+
+impl LogFile {
+    /// Opens `path` for appending; a failure is reported on standard error
+    /// and the file is tried again at the next reopen.
+    pub(crate) fn open(path: &Path) -> Self {
+        let file = open_append(path)
+            .map_err(|err| eprintln!("keepalived-rs: log file {}: {err}", path.display()))
+            .ok();
+        LogFile {
+            path: path.to_owned(),
+            file: Arc::new(Mutex::new(file)),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Option<File>> {
+        // A writer that panicked mid-line leaves at worst a cut line.
+        self.file
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn reopen(&self) -> io::Result<()> {
+        let fresh = open_append(&self.path).map_err(|err| {
+            io::Error::new(
+                err.kind(),
+                format!("reopening log file {}: {err}", self.path.display()),
+            )
+        })?;
+        *self.lock() = Some(fresh);
+        Ok(())
+    }
+
+    fn write_line(&self, ident: &str, line: &str) {
+        if let Some(file) = self.lock().as_mut() {
+            let stamp = timestamp();
+            let _ = writeln!(file, "{stamp} {ident}: {line}");
         }
     }
 }
@@ -58,7 +122,7 @@ pub(crate) struct DaemonLog {
     ident: &'static str,
     console: bool,
     syslog: Option<Logger<LoggerBackend, Formatter3164>>,
-    file: Option<File>,
+    file: Option<LogFile>,
 }
 
 impl DaemonLog {
@@ -83,16 +147,11 @@ impl DaemonLog {
                 })
                 .ok()
         });
-        let file = targets.file.as_deref().and_then(|path| {
-            open_append(path)
-                .map_err(|err| eprintln!("keepalived-rs: log file {}: {err}", path.display()))
-                .ok()
-        });
         DaemonLog {
             ident,
             console: targets.console,
             syslog,
-            file,
+            file: targets.file.clone(),
         }
     }
 
@@ -102,9 +161,8 @@ impl DaemonLog {
         if self.console {
             eprintln!("{line}");
         }
-        if let Some(file) = &mut self.file {
-            let stamp = timestamp();
-            let _ = writeln!(file, "{stamp} {}: {line}", self.ident);
+        if let Some(file) = &self.file {
+            file.write_line(self.ident, line);
         }
         if let Some(logger) = &mut self.syslog {
             let sent = if is_instance_event(line) {
@@ -222,7 +280,7 @@ mod tests {
             console: false,
             syslog: Some(Some(socket.to_owned())),
             facility: Facility::Local(3),
-            file,
+            file: file.as_deref().map(LogFile::open),
         }
     }
 
@@ -288,7 +346,7 @@ mod tests {
             console: false,
             syslog: None,
             facility: Facility::Daemon,
-            file: Some(file.clone()),
+            file: Some(LogFile::open(&file)),
         };
         let log = DaemonLog::open(&targets, "Keepalived_vrrp", 1);
         let input: &[u8] = b"(VI_1) one\n\xff\xfe not utf-8\r\nlast without newline";
@@ -302,5 +360,67 @@ mod tests {
         assert!(lines[0].ends_with("Keepalived_vrrp: (VI_1) one"));
         assert!(lines[1].ends_with("\u{fffd}\u{fffd} not utf-8"));
         assert!(lines[2].ends_with("last without newline"));
+    }
+
+    #[test]
+    fn reopen_moves_every_sink_to_a_new_file_after_a_rotation() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keepalived.log");
+        let rotated = dir.path().join("keepalived.log.1");
+        let targets = LogTargets {
+            console: false,
+            syslog: None,
+            facility: Facility::Daemon,
+            file: Some(LogFile::open(&path)),
+        };
+        let mut vrrp = DaemonLog::open(&targets, "Keepalived_vrrp", 1);
+        let mut own = DaemonLog::open(&targets, "Keepalived", 2);
+        vrrp.line("before");
+        std::fs::rename(&path, &rotated).unwrap();
+        // Until the reopen, lines follow the moved file (as logrotate expects).
+        own.line("moved");
+        targets.reopen().unwrap();
+        vrrp.line("after vrrp");
+        own.line("after own");
+        let old = std::fs::read_to_string(&rotated).unwrap();
+        let new = std::fs::read_to_string(&path).unwrap();
+        assert!(old.contains("Keepalived_vrrp: before") && old.contains("Keepalived: moved"));
+        assert!(!old.contains("after"), "{old}");
+        assert_eq!(new.lines().count(), 2, "{new}");
+        assert!(
+            new.contains("Keepalived_vrrp: after vrrp") && new.contains("Keepalived: after own")
+        );
+    }
+
+    #[test]
+    fn a_failed_reopen_keeps_the_old_file_and_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("logs");
+        std::fs::create_dir(&sub).unwrap();
+        let path = sub.join("keepalived.log");
+        let targets = LogTargets {
+            console: false,
+            syslog: None,
+            facility: Facility::Daemon,
+            file: Some(LogFile::open(&path)),
+        };
+        let mut log = DaemonLog::open(&targets, "Keepalived", 1);
+        let moved = dir.path().join("moved.log");
+        std::fs::rename(&path, &moved).unwrap();
+        std::fs::remove_dir(&sub).unwrap();
+        let err = targets.reopen().unwrap_err();
+        assert!(err.to_string().contains("keepalived.log"), "{err}");
+        log.line("still here");
+        assert!(
+            std::fs::read_to_string(&moved)
+                .unwrap()
+                .contains("still here")
+        );
+        // Without -g there is nothing to reopen.
+        let none = LogTargets {
+            file: None,
+            ..targets
+        };
+        none.reopen().unwrap();
     }
 }

@@ -14,9 +14,13 @@ mod cli;
 mod config_test;
 mod control;
 mod log;
+#[cfg(test)]
+#[path = "../../shared/man_page.rs"]
+mod man_page;
 mod metrics;
 mod reload_settings;
 mod security;
+mod service;
 mod supervisor;
 
 use std::process::ExitCode;

@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 use crate::cli::Cli;
 use crate::control::{ConfigSource, Hub};
 use crate::log::{DaemonLog, LogTargets};
+use crate::service::Service;
 
 /// How long a stop waits for a daemon that is still starting.
 const READY_WAIT: Duration = Duration::from_secs(5);
@@ -75,6 +76,8 @@ fn spawn(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        // Only the supervisor speaks to systemd (NotifyAccess=main).
+        .env_remove(crate::service::NOTIFY_SOCKET)
         .kill_on_drop(true)
         .spawn()?;
     let pid = child.id().unwrap_or(0);
@@ -133,7 +136,8 @@ pub(crate) fn run(cli: &Cli) -> ExitCode {
     };
     // Like keepalived: into the background unless -n, once the
     // configuration is known to be readable (its errors reach the terminal).
-    if !cli.dont_fork {
+    // Not under systemd, which must see the process it started (service.rs).
+    if !cli.dont_fork && !crate::service::under_systemd() {
         if let Err(err) = nix::unistd::daemon(false, false) {
             eprintln!("keepalived-rs: cannot go into the background: {err}");
             return ExitCode::from(1);
@@ -207,7 +211,8 @@ async fn supervise(
     // parent logs as "Keepalived".
     let mut own = DaemonLog::open(targets, "Keepalived", std::process::id());
     let (hub_log, mut hub_lines) = mpsc::unbounded_channel();
-    let hub = Hub::new(source, hub_log);
+    let service = Service::from_env("vrrpd");
+    let hub = Hub::new(source, hub_log, service.clone());
     hub.schedule_reloads();
     if let Err(err) = hub.listen(run_dir) {
         own.line(&format!(
@@ -243,6 +248,8 @@ async fn supervise(
                 return ExitCode::from(1);
             }
         };
+        service.spawned(child.id());
+        tokio::spawn(service.clone().announce_when_ready(ready.clone()));
         // keepalived's -r: where scripts find the VRRP process.
         if let Some(pid) = child.id() {
             if let Err(err) = std::fs::write(vrrp_pid_file, format!("{pid}\n")) {
@@ -255,7 +262,9 @@ async fn supervise(
         loop {
             tokio::select! {
                 status = child.wait() => {
-                    own.line(&format!("keepalived-rs: vrrpd exited ({})", status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string())));
+                    let how = status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
+                    own.line(&format!("keepalived-rs: vrrpd exited ({how})"));
+                    service.exited(&how, !dont_respawn);
                     if dont_respawn {
                         return ExitCode::from(1);
                     }
@@ -264,12 +273,13 @@ async fn supervise(
                 }
                 Some(line) = hub_lines.recv() => own.line(&line),
                 _ = hangup.recv() => {
+                    if let Err(err) = targets.reopen() { own.line(&format!("keepalived-rs: {err}")); }
                     // keepalived reloads on SIGHUP; the hub validates first.
                     let hub = hub.clone();
                     tokio::spawn(async move { hub.reload().await });
                 }
-                _ = terminate.recv() => return stop(child, ready).await,
-                _ = interrupt.recv() => return stop(child, ready).await,
+                _ = terminate.recv() => return stop(child, ready, &service).await,
+                _ = interrupt.recv() => return stop(child, ready, &service).await,
             }
         }
     }
@@ -279,7 +289,8 @@ async fn supervise(
 /// A daemon not yet ready (see [`crate::log::READY`]) gets the signal once
 /// it is, or has exited, or after [`READY_WAIT`]: one killed before it
 /// catches SIGTERM would leave what a crashed run left (a VIP) in place.
-async fn stop(mut child: Child, mut ready: watch::Receiver<bool>) -> ExitCode {
+async fn stop(mut child: Child, mut ready: watch::Receiver<bool>, service: &Service) -> ExitCode {
+    service.stopping();
     let _ = tokio::time::timeout(READY_WAIT, async {
         tokio::select! {
             _ = ready.wait_for(|r| *r) => {}

@@ -33,6 +33,9 @@ mod fifo;
     reason = "mac() serves the tests; the daemon uses the senders"
 )]
 mod garp;
+#[cfg(test)]
+#[path = "../../shared/man_page.rs"]
+mod man_page;
 #[allow(
     dead_code,
     reason = "link/address watching (fault on link down, restoring a removed VIP) is the next slice"
@@ -345,4 +348,12 @@ mod tests {
         let cli = Cli::try_parse_from(["vrrpd", "--release-vips", "--dont-release-vrrp"]).unwrap();
         assert!(cli.release_vips && cli.dont_release_vrrp);
     }
+}
+
+#[cfg(test)]
+#[test]
+fn man_page_is_up_to_date() {
+    use clap::CommandFactory;
+    let prose = include_str!("../../../docs/man/prose/vrrpd.8.roff");
+    man_page::check("vrrpd", &man_page::render(Cli::command(), prose));
 }
