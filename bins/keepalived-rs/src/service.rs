@@ -269,11 +269,11 @@ mod tests {
         )
     }
 
-    fn block_on(future: impl Future<Output = ()>) {
+    fn block_on<T>(future: impl Future<Output = T>) -> T {
         tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap()
-            .block_on(future);
+            .block_on(future)
     }
 
     fn taken(sent: &Arc<Mutex<Vec<String>>>) -> Vec<String> {

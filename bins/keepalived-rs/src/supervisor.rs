@@ -207,6 +207,10 @@ async fn supervise(
         eprintln!("keepalived-rs: cannot install signal handlers");
         return ExitCode::from(1);
     };
+    let Ok(mut dumps) = crate::forward::DumpSignals::install() else {
+        eprintln!("keepalived-rs: cannot install signal handlers");
+        return ExitCode::from(1);
+    };
     // The supervisor's own lines go where the daemons' go, as keepalived's
     // parent logs as "Keepalived".
     let mut own = DaemonLog::open(targets, "Keepalived", std::process::id());
@@ -277,6 +281,23 @@ async fn supervise(
                     // keepalived reloads on SIGHUP; the hub validates first.
                     let hub = hub.clone();
                     tokio::spawn(async move { hub.reload().await });
+                }
+                number = dumps.next() => {
+                    if number == crate::forward::stats_clear_signal() {
+                        let hub = hub.clone();
+                        tokio::spawn(async move { hub.stats(true).await });
+                        continue;
+                    }
+                    // A vrrpd not yet ready has no handler: the signal
+                    // would kill it.
+                    match child.id().filter(|_| *ready.borrow()) {
+                        Some(pid) => {
+                            if let Err(err) = crate::forward::send(pid, number) {
+                                own.line(&format!("keepalived-rs: cannot pass signal {number} on to vrrpd: {err}"));
+                            }
+                        }
+                        None => own.line(&format!("keepalived-rs: vrrpd is not ready; signal {number} not passed on")),
+                    }
                 }
                 _ = terminate.recv() => return stop(child, ready, &service).await,
                 _ = interrupt.recv() => return stop(child, ready, &service).await,

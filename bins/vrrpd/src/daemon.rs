@@ -132,6 +132,8 @@ pub(crate) struct StopSignals {
     interrupt: Signal,
     /// Not a stop: a reload (SIGHUP's default action would kill us).
     hangup: Signal,
+    /// Not a stop either: SIGUSR1, SIGUSR2 and SIGJSON ask for dumps.
+    dumps: crate::dump::Signals,
 }
 
 impl StopSignals {
@@ -141,6 +143,7 @@ impl StopSignals {
             terminate: signal(SignalKind::terminate())?,
             interrupt: signal(SignalKind::interrupt())?,
             hangup: signal(SignalKind::hangup())?,
+            dumps: crate::dump::Signals::install()?,
         })
     }
 }
@@ -164,6 +167,8 @@ pub(crate) struct Inputs {
     pub(crate) control: Control,
     /// The configuration file, for reloads.
     pub(crate) reload: crate::reload::Source,
+    /// Where and how the signal dumps are written.
+    pub(crate) dumps: crate::dump::Settings,
 }
 
 /// Runs the instances until SIGTERM or SIGINT; then they stop as `release`
@@ -186,6 +191,7 @@ pub(crate) async fn run(
         stop,
         mut control,
         reload: mut source,
+        dumps: mut dump_settings,
     } = inputs;
     let mut life = Life::new();
     // The last status of each tracked object, for instances a reload adds.
@@ -203,6 +209,7 @@ pub(crate) async fn run(
         mut terminate,
         mut interrupt,
         mut hangup,
+        mut dumps,
     } = stop;
 
     for &event in trackers.initial() {
@@ -296,6 +303,7 @@ pub(crate) async fn run(
                             trackers: &mut trackers,
                             tracked_status: &mut tracked_status,
                             life: &mut life,
+                            dumps: &mut dump_settings,
                         };
                         let outcome = reload(&mut state, &mut running, &mut sockets, &mut hooks, effects).await;
                         Message::Done { id, outcome }
@@ -314,10 +322,16 @@ pub(crate) async fn run(
                     trackers: &mut trackers,
                     tracked_status: &mut tracked_status,
                     life: &mut life,
+                    dumps: &mut dump_settings,
                 };
                 reload(&mut state, &mut running, &mut sockets, &mut hooks, effects).await;
                 deadlines = Deadlines::new(running.len());
                 by_vrid = index_by_vrid(&running);
+            }
+            kind = dumps.next() => {
+                dump(kind, &dump_settings, &running, &hooks);
+                // Nothing moved: no drain, no re-timing.
+                continue;
             }
             _ = terminate.recv() => break,
             _ = interrupt.recv() => break,
@@ -792,6 +806,7 @@ struct ReloadState<'a> {
     trackers: &'a mut crate::track::Trackers,
     tracked_status: &'a mut HashMap<crate::track::TrackerId, vrrp_proto::TrackerStatus>,
     life: &'a mut Life,
+    dumps: &'a mut crate::dump::Settings,
 }
 
 /// Reads the configuration again and applies the difference: unchanged
@@ -983,6 +998,7 @@ async fn reload(
         }
     }
     state.source.applied(&fresh.config);
+    *state.dumps = crate::dump::Settings::of(&fresh.config, state.dumps.json_version);
     state.life.reloads += 1;
     state.life.config_loaded = unix_now();
     eprintln!(
@@ -993,6 +1009,43 @@ async fn reload(
         ok: true,
         errors: problems,
     }
+}
+
+/// Writes the dump a signal asked for, from the running instances and groups.
+fn dump(
+    kind: crate::dump::Kind,
+    settings: &crate::dump::Settings,
+    running: &[Running],
+    hooks: &Hooks,
+) {
+    let snapshot = crate::dump::Snapshot {
+        instances: running
+            .iter()
+            .enumerate()
+            .map(|(index, r)| crate::dump::InstanceView {
+                instance: &r.instance,
+                planned: &r.planned,
+                since: r.since,
+                group: hooks.group_of(index),
+            })
+            .collect(),
+        groups: hooks
+            .groups
+            .iter()
+            .map(|g| crate::dump::GroupView {
+                name: &g.planned.name,
+                state: g.state,
+                members: g
+                    .planned
+                    .members
+                    .iter()
+                    .filter_map(|&m| running.get(m))
+                    .map(|r| (r.instance.config().name.as_str(), r.instance.state()))
+                    .collect(),
+            })
+            .collect(),
+    };
+    crate::dump::write(kind, settings, &snapshot);
 }
 
 /// The index of each tracked interface of `planned` now.

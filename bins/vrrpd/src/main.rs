@@ -26,6 +26,7 @@ mod control;
 mod daemon;
 mod deadlines;
 mod drops;
+mod dump;
 mod effects;
 mod fifo;
 #[allow(
@@ -103,6 +104,12 @@ struct Cli {
     /// priority-0 advert).
     #[arg(long = "dont-release-vrrp")]
     dont_release_vrrp: bool,
+
+    /// Layout of keepalived.json on SIGJSON: 1 (keepalived 2.2.7's) or 2
+    /// (later keepalived's `json_version 2`).
+    #[arg(long = "json-version", value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u8).range(1..=2))]
+    json_version: u8,
 }
 
 fn main() -> ExitCode {
@@ -178,13 +185,16 @@ fn main() -> ExitCode {
         release_vips: cli.release_vips,
     };
     let source = reload::Source::new(cli.config.clone(), options, &config);
+    let json_version = dump::JsonVersion::from_number(cli.json_version).unwrap_or_default();
+    // Before any other thread starts: it reads the local time zone.
+    let dumps = dump::Settings::of(&config, json_version);
     match runtime.block_on(serve(
         planned,
         statics,
         config,
         stop,
         release,
-        (cli.run_dir, source, alerts),
+        (cli.run_dir, source, alerts, dumps),
     )) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -200,7 +210,7 @@ async fn serve(
     config: kconf_parser::model::Config,
     stop: daemon::StopSignals,
     release: release::Release,
-    (run_dir, source, alerts): (PathBuf, reload::Source, alert::Alerts),
+    (run_dir, source, alerts, dumps): (PathBuf, reload::Source, alert::Alerts, dump::Settings),
 ) -> Result<(), String> {
     let netlink = netlink::Netlink::new()
         .await
@@ -227,7 +237,7 @@ async fn serve(
         planned,
         hooks,
         config,
-        (stop, control, source),
+        (stop, control, source, dumps),
         release,
     )
     .await;
@@ -243,7 +253,12 @@ async fn serve_instances(
     planned: Vec<setup::Planned>,
     hooks: daemon::Hooks,
     config: kconf_parser::model::Config,
-    (stop, control, reload): (daemon::StopSignals, control::Control, reload::Source),
+    (stop, control, reload, dumps): (
+        daemon::StopSignals,
+        control::Control,
+        reload::Source,
+        dump::Settings,
+    ),
     release: release::Release,
 ) -> Result<(), String> {
     let netlink = host.netlink();
@@ -318,6 +333,7 @@ async fn serve_instances(
         stop,
         control,
         reload,
+        dumps,
     };
     let drops = drops::Drops::new(config.global.vrrp.log_unknown_vrids);
     // Everything the loop needs has been taken from the model.
