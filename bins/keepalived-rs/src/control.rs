@@ -359,10 +359,16 @@ impl Hub {
     /// Every daemon's status, merged, with the supervisor's own.
     pub(crate) async fn status(&self) -> Status {
         let mut status = Status::default();
-        for role in self.connected() {
-            if let Some(Message::StatusReply { status: part, .. }) =
-                self.ask(role, |id| Message::StatusRequest { id }).await
-            {
+        // All at once: a daemon that does not answer delays the reply by
+        // one timeout, not one per daemon.
+        let replies = futures::future::join_all(
+            self.connected()
+                .into_iter()
+                .map(|role| self.ask(role, |id| Message::StatusRequest { id })),
+        )
+        .await;
+        for reply in replies {
+            if let Some(Message::StatusReply { status: part, .. }) = reply {
                 status.merge(part);
             }
         }
@@ -387,11 +393,14 @@ impl Hub {
     /// Every daemon's counters, merged, with the supervisor's own.
     pub(crate) async fn stats(&self, clear: bool) -> StatsReport {
         let mut stats = StatsReport::default();
-        for role in self.connected() {
-            if let Some(Message::StatsReply { stats: part, .. }) = self
-                .ask(role, |id| Message::StatsRequest { id, clear })
-                .await
-            {
+        let replies = futures::future::join_all(
+            self.connected()
+                .into_iter()
+                .map(|role| self.ask(role, move |id| Message::StatsRequest { id, clear })),
+        )
+        .await;
+        for reply in replies {
+            if let Some(Message::StatsReply { stats: part, .. }) = reply {
                 stats.merge(part);
             }
         }

@@ -627,3 +627,98 @@ fn a_reload_scheduled_by_reload_time_file_with_its_reload_file_and_check_log() {
     );
     a.terminate(Duration::from_secs(5)).unwrap();
 }
+
+/// A daemon of `role` (checker or bfd) as later issues will build it:
+/// connects, optionally sends one event, answers status, stats and reload
+/// requests (with an empty part), and prints every message it receives.
+const FAKE_DAEMON: &str = r#"
+import json, os, socket, struct, sys
+path, role, event = sys.argv[1], sys.argv[2], sys.argv[3]
+s = socket.socket(socket.AF_UNIX); s.connect(path); s.settimeout(20)
+def send(o):
+    b = json.dumps(o).encode(); s.sendall(struct.pack(">I", len(b)) + b)
+def recv():
+    head = s.recv(4, socket.MSG_WAITALL)
+    if len(head) < 4:
+        sys.exit(0)
+    return json.loads(s.recv(struct.unpack(">I", head)[0], socket.MSG_WAITALL))
+send({"type": "hello", "version": 1, "role": role, "pid": os.getpid(), "software": "fake " + role})
+print("hello", recv()["role"], flush=True)
+if event != "-":
+    send(json.loads(event))
+while True:
+    m = recv()
+    print("got", json.dumps(m, sort_keys=True), flush=True)
+    if m["type"] == "status_request":
+        send({"type": "status_reply", "id": m["id"], "status": {}})
+    elif m["type"] == "stats_request":
+        send({"type": "stats_reply", "id": m["id"], "stats": {}})
+    elif m["type"] == "reload":
+        send({"type": "done", "id": m["id"], "outcome": {"ok": True}})
+"#;
+
+#[test]
+fn the_hub_relays_bfd_and_vrrp_states_to_the_daemons_that_need_them() {
+    let Some(l) = lab("ka-rs-relay") else {
+        return;
+    };
+    let mut a = start(&l.a, &config(&[instance("VI_1", 51, 150, VIP1)]));
+    wait_vip(&l.a, VIP1, true, Duration::from_secs(10));
+    let socket = l.a.path("run").join("keepalived-rs.sock");
+    let socket = socket.to_str().unwrap();
+    let fake = |role: &str, event: &str| {
+        l.a.spawn(
+            &format!("fake-{role}"),
+            &["/usr/bin/python3", "-c", FAKE_DAEMON, socket, role, event],
+        )
+        .unwrap()
+    };
+    // bfdd reports a session; checkerd, connecting later, learns it and
+    // VI_1's state at once (the hub keeps the last of each).
+    let mut bfd = fake(
+        "bfd",
+        r#"{"type": "bfd_state", "session": "b1", "state": "up"}"#,
+    );
+    bfd.wait_for_log("hello supervisor", Duration::from_secs(5))
+        .unwrap();
+    a.wait_for_log("bfdd (pid", Duration::from_secs(5)).unwrap();
+    let mut checker = fake("checker", "-");
+    checker
+        .wait_for_log(r#""session": "b1", "state": "up""#, Duration::from_secs(5))
+        .unwrap_or_else(|e| panic!("{e}\n{}", checker.log()));
+    checker
+        .wait_for_log(
+            r#""instance": "VI_1", "priority": 150, "state": "MASTER""#,
+            Duration::from_secs(5),
+        )
+        .unwrap_or_else(|e| panic!("{e}\n{}", checker.log()));
+    // A live change is relayed too: VI_1 stops (its config removed).
+    l.a.write_file(
+        "keepalived.conf",
+        &config(&[instance("VI_2", 52, 150, VIP2)]),
+    )
+    .unwrap();
+    assert!(kactl_on(&l.a, &["reload"]).status.success());
+    checker
+        .wait_for_log(
+            r#""instance": "VI_1", "priority": 150, "state": "STOP""#,
+            Duration::from_secs(5),
+        )
+        .unwrap_or_else(|e| panic!("{e}\n{}", checker.log()));
+    // Status asks every daemon, the fakes included.
+    let now = status(&l.a);
+    let roles: Vec<&str> = now["daemons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        roles,
+        ["supervisor", "vrrp"],
+        "the fakes answered with empty parts: {now}"
+    );
+    assert!(checker.log().contains(r#""type": "status_request""#));
+    assert!(bfd.log().contains(r#""type": "status_request""#));
+    a.terminate(Duration::from_secs(5)).unwrap();
+}

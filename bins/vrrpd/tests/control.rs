@@ -80,12 +80,19 @@ fn garbage_from_the_supervisor_never_stops_vrrpd() {
     let mut fake = host
         .spawn(
             "fake-supervisor",
-            &["/usr/bin/python3", "-c", FAKE_SUPERVISOR, socket.to_str().unwrap()],
+            &[
+                "/usr/bin/python3",
+                "-c",
+                FAKE_SUPERVISOR,
+                socket.to_str().unwrap(),
+            ],
         )
         .unwrap();
-    netlab::wait_until("the fake supervisor's socket", Duration::from_secs(5), || {
-        Ok(socket.exists())
-    })
+    netlab::wait_until(
+        "the fake supervisor's socket",
+        Duration::from_secs(5),
+        || Ok(socket.exists()),
+    )
     .unwrap();
     let instance = VrrpInstance::new("VI_1", "eth0", 51, 150).vip("10.0.0.100/24");
     let mut vrrpd = common::vrrpd(&host, "vrrpd", &keepalived::config("lab", &[instance]));
@@ -94,7 +101,10 @@ fn garbage_from_the_supervisor_never_stops_vrrpd() {
     assert!(vrrpd.is_running(), "{}", vrrpd.log());
     let said = fake.log();
     assert_eq!(said.matches("bad case sent").count(), 6, "{said}");
-    assert!(said.contains(r#"resync {"type": "vrrp_state", "instance": "VI_1""#), "{said}");
+    assert!(
+        said.contains(r#"resync {"type": "vrrp_state", "instance": "VI_1""#),
+        "{said}"
+    );
     assert!(said.contains(r#""iname": "VI_1""#), "{said}");
     let log = vrrpd.log();
     for expected in [
