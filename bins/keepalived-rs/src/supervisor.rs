@@ -73,6 +73,8 @@ fn spawn(
 ) -> std::io::Result<(Child, watch::Receiver<bool>)> {
     let mut child = Command::new(program)
         .args(args)
+        // The daemon stops (cleanly) if the supervisor is killed outright.
+        .args(["--supervised-by".to_owned(), std::process::id().to_string()])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

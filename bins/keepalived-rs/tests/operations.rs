@@ -722,3 +722,24 @@ fn the_hub_relays_bfd_and_vrrp_states_to_the_daemons_that_need_them() {
     assert!(bfd.log().contains(r#""type": "status_request""#));
     a.terminate(Duration::from_secs(5)).unwrap();
 }
+
+#[test]
+fn a_supervisor_killed_outright_takes_vrrpd_down_cleanly() {
+    let Some(l) = lab("ka-rs-orphan") else {
+        return;
+    };
+    let mut a = start(&l.a, &config(&[instance("VI_1", 51, 150, VIP1)]));
+    let mut b = start(&l.b, &config(&[instance("VI_1", 51, 100, VIP1)]));
+    wait_vip(&l.a, VIP1, true, Duration::from_secs(10));
+    let vrrpd = status(&l.a)["daemons"][1]["pid"].as_i64().unwrap() as i32;
+    a.kill().unwrap();
+    // vrrpd is told (SIGTERM on its parent's death) and hands over with
+    // priority 0: b is master within Skew_Time, not Master_Down.
+    wait_vip(&l.a, VIP1, false, Duration::from_secs(2));
+    wait_vip(&l.b, VIP1, true, Duration::from_secs(2));
+    netlab::wait_until("vrrpd gone", Duration::from_secs(5), || {
+        Ok(!Path::new(&format!("/proc/{vrrpd}")).exists())
+    })
+    .unwrap();
+    b.terminate(Duration::from_secs(5)).unwrap();
+}

@@ -110,10 +110,27 @@ struct Cli {
     #[arg(long = "json-version", value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u8).range(1..=2))]
     json_version: u8,
+
+    /// Started by keepalived-rs (this pid): stop cleanly when it dies.
+    #[arg(long = "supervised-by", value_name = "PID", hide = true)]
+    supervised_by: Option<i32>,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(supervisor) = cli.supervised_by {
+        // As keepalived's children: a supervisor killed outright must not
+        // leave a vrrpd holding VIPs that nothing will stop or restart.
+        // SIGTERM (caught from the handlers below on) releases them.
+        if let Err(err) = nix::sys::prctl::set_pdeathsig(Some(nix::sys::signal::Signal::SIGTERM)) {
+            eprintln!("vrrpd: cannot ask to be stopped with the supervisor: {err}");
+        }
+        // It may have died before the request took effect.
+        if nix::unistd::getppid().as_raw() != supervisor {
+            eprintln!("vrrpd: the supervisor (pid {supervisor}) is gone; not starting");
+            return ExitCode::from(1);
+        }
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
