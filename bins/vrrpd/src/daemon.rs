@@ -987,14 +987,16 @@ async fn reload(
         .notification
         .fifo_write_vrrp_states_on_reload
     {
-        // keepalived tells FIFO readers where every instance stands.
-        for r in running.iter() {
-            let name = &r.instance.config().name;
-            hooks.fifos.write_line(&fifo::instance_line(
-                name,
-                r.instance.state().as_str(),
-                r.instance.effective_priority(),
-            ));
+        // As keepalived 2.2.7 does (the lab compares): each sync group's
+        // line; its man page promises the instances' too, but it writes
+        // none, and FIFO readers are written against what it does.
+        let lines: Vec<String> = hooks
+            .groups
+            .iter()
+            .map(|group| fifo::group_line(&group.planned.name, group.state.as_str()))
+            .collect();
+        for line in &lines {
+            hooks.fifos.write_line(line);
         }
     }
     state.source.applied(&fresh.config);

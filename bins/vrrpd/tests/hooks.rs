@@ -189,3 +189,104 @@ fn sync_group_fifo_and_notify_match_keepalived() {
     );
     assert_eq!(my_notify, their_notify, "notify calls differ");
 }
+
+/// Reads the FIFO across reopenings (a reload closes and reopens it, which
+/// a plain reader sees as the end): non-blocking, from whichever FIFO is
+/// at the path, until told to stop.
+fn read_across_reloads(
+    path: std::path::PathBuf,
+    text: Arc<Mutex<String>>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let mut current: Option<(u64, std::fs::File)> = None;
+    let mut buffer = [0u8; 4096];
+    loop {
+        let inode = std::fs::metadata(&path).map(|m| m.ino()).ok();
+        if inode.is_some() && current.as_ref().map(|(i, _)| Some(*i)) != Some(inode) {
+            current = std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open(&path)
+                .ok()
+                .zip(inode)
+                .map(|(file, inode)| (inode, file));
+        }
+        let got = match current.as_mut() {
+            Some((_, file)) => file.read(&mut buffer).unwrap_or(0),
+            None => 0,
+        };
+        if got > 0 {
+            text.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buffer[..got]));
+            continue;
+        }
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Start → both master → SIGHUP (a reload of the same file) → stop, with
+/// `fifo_write_vrrp_states_on_reload`; returns the FIFO lines.
+fn reload_lines(host: &Host, daemon: &mut Process) -> Vec<String> {
+    let path = host.path("notify.fifo");
+    netlab::wait_until("the FIFO", Duration::from_secs(5), || Ok(path.exists())).unwrap();
+    let text = Arc::new(Mutex::new(String::new()));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let (text, stop) = (Arc::clone(&text), Arc::clone(&stop));
+        std::thread::spawn(move || read_across_reloads(path, text, stop))
+    };
+    let lines = || -> Vec<String> { text.lock().unwrap().lines().map(str::to_owned).collect() };
+    netlab::wait_until("the group master", Duration::from_secs(15), || {
+        Ok(lines().iter().any(|l| l == "GROUP \"G1\" MASTER 0"))
+    })
+    .unwrap_or_else(|e| panic!("{e}: {:?}\n{}", lines(), daemon.log()));
+    let before = lines().len();
+    daemon.signal(nix::sys::signal::Signal::SIGHUP).unwrap();
+    // Whatever the reload writes, it writes within a second or two.
+    let _ = netlab::wait_until("lines after the reload", Duration::from_secs(3), || {
+        Ok(lines().len() > before)
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    daemon.terminate(Duration::from_secs(5)).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    reader.join().unwrap();
+    lines()
+}
+
+#[test]
+fn fifo_states_on_reload_match_keepalived() {
+    let Some(lab) = Lab::for_test("vrrpd-fifo-reload", &["keepalived"]) else {
+        return;
+    };
+    let lan = lab.segment("lan").unwrap();
+    let host = lab.host("a").unwrap();
+    lan.attach(&host, "eth0", &["10.0.0.1/24"]).unwrap();
+    // And an instance of no group, which keepalived reports on its own.
+    let text = config(&host).replacen(
+        "    router_id lab\n",
+        "    router_id lab\n    fifo_write_vrrp_states_on_reload\n",
+        1,
+    ) + "vrrp_instance VI_3 {\n    interface eth0\n    virtual_router_id 53\n    priority 150\n    \
+         advert_int 1\n    virtual_ipaddress {\n        10.0.0.103/24\n    }\n}\n";
+
+    scripts(&host);
+    let mut keepalived = Keepalived::start(&host, &text).unwrap();
+    let theirs = reload_lines(&host, keepalived.process());
+
+    scripts(&host);
+    let mut ours = vrrpd(&host, &text);
+    let mine = reload_lines(&host, &mut ours);
+
+    eprintln!("keepalived FIFO: {theirs:#?}\nvrrpd FIFO: {mine:#?}");
+    assert_eq!(
+        runs(&mine),
+        runs(&theirs),
+        "FIFO lines differ from keepalived's"
+    );
+}
