@@ -591,13 +591,7 @@ fn relay(shared: &Shared, role: Role, message: Message) {
 /// keywords; with `reload_check_config LOG_FILE` every diagnostic is
 /// written to that file too.
 fn validate(source: &ConfigSource) -> (Vec<String>, Option<ReloadSettings>) {
-    let options = kconf_parser::ParseOptions {
-        config_id: source
-            .config_id
-            .clone()
-            .unwrap_or_else(kconf_parser::short_hostname),
-        ..Default::default()
-    };
+    let options = kconf_parser::ParseOptions::for_config_id(source.config_id.clone());
     let parsed = kconf_parser::parse_file(&source.path, &options);
     if let Some(Some(log)) = &source.settings.check_log {
         let mut text: String = parsed
@@ -614,12 +608,7 @@ fn validate(source: &ConfigSource) -> (Vec<String>, Option<ReloadSettings>) {
     }
     // Errors, not warnings: keepalived would run a configuration with
     // warnings, and so does a reload.
-    let errors: Vec<String> = parsed
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity >= kconf_parser::Severity::Error)
-        .map(ToString::to_string)
-        .collect();
+    let errors = parsed.errors();
     let settings = errors
         .is_empty()
         .then(|| ReloadSettings::of(&parsed.config, &source.run_dir));

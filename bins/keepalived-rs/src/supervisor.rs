@@ -95,13 +95,7 @@ fn spawn(
 
 /// Runs until told to stop. Returns the process exit status.
 pub(crate) fn run(cli: &Cli) -> ExitCode {
-    let options = kconf_parser::ParseOptions {
-        config_id: cli
-            .config_id
-            .clone()
-            .unwrap_or_else(kconf_parser::short_hostname),
-        ..Default::default()
-    };
+    let options = kconf_parser::ParseOptions::for_config_id(cli.config_id.clone());
     let parsed = kconf_parser::parse_file(&cli.config, &options);
     if parsed.verdict() == kconf_parser::Verdict::Fatal {
         for d in &parsed.diagnostics {

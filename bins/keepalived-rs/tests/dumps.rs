@@ -5,11 +5,12 @@
 // Test code: a failed step should panic with its error.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::config;
+
 use std::path::Path;
 use std::time::Duration;
 
-use netlab::Lab;
-use netlab::peers::keepalived::{self, VrrpInstance};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
@@ -25,16 +26,11 @@ fn wait_file(path: &Path) -> String {
 
 #[test]
 fn dump_signals_reach_vrrpd() {
-    let Some(lab) = Lab::for_test("supervisor-dumps", &[]) else {
+    let Some(lab) = common::one_host("supervisor-dumps", &[]) else {
         return;
     };
-    let lan = lab.segment("lan").unwrap();
-    let host = lab.host("a").unwrap();
-    lan.attach(&host, "eth0", &["10.0.0.1/24"]).unwrap();
-    let instance = VrrpInstance::new("VI_1", "eth0", 51, 150).vip("10.0.0.100/24");
-    let conf = host
-        .write_file("keepalived.conf", &keepalived::config("lab", &[instance]))
-        .unwrap();
+    let host = &lab.host;
+    let conf = config(host);
     let run_dir = host.path("run");
     let tmp = host.path("tmp");
     std::fs::create_dir_all(&tmp).unwrap();

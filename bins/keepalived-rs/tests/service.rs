@@ -8,6 +8,9 @@
 // Test code: a failed step should panic with its error.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::{config, vrrpd_pids};
+
 use std::io::IoSliceMut;
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixDatagram;
@@ -15,18 +18,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use netlab::peers::keepalived::{self, VrrpInstance};
-use netlab::{Host, Lab};
 use nix::sys::signal::Signal;
 use nix::sys::socket::{
     ControlMessageOwned, MsgFlags, UnixAddr, UnixCredentials, recvmsg, setsockopt, sockopt,
 };
-
-fn config(host: &Host) -> PathBuf {
-    let instance = VrrpInstance::new("VI_1", "eth0", 51, 150).vip("10.0.0.100/24");
-    host.write_file("keepalived.conf", &keepalived::config("lab", &[instance]))
-        .unwrap()
-}
 
 fn dist(file: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -98,25 +93,13 @@ impl NotifySocket {
     }
 }
 
-fn vrrpd_pids(host: &Host) -> Vec<i32> {
-    host.pids()
-        .into_iter()
-        .filter(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/comm"))
-                .is_ok_and(|comm| comm.trim() == "vrrpd")
-        })
-        .collect()
-}
-
 #[test]
 fn tells_systemd_when_ready_reloading_and_stopping() {
-    let Some(lab) = Lab::for_test("service-notify", &["env"]) else {
+    let Some(lab) = common::one_host("service-notify", &["env"]) else {
         return;
     };
-    let lan = lab.segment("lan").unwrap();
-    let host = lab.host("a").unwrap();
-    lan.attach(&host, "eth0", &["10.0.0.1/24"]).unwrap();
-    let conf = config(&host);
+    let host = &lab.host;
+    let conf = config(host);
     let socket_path = host.path("notify.sock");
     let notify = NotifySocket::bind(&socket_path);
     let pid_file = host.path("keepalived.pid");
@@ -146,7 +129,7 @@ fn tells_systemd_when_ready_reloading_and_stopping() {
     let (ready_at, sender, ready) = notify.wait_for(0, "READY=1");
     assert_eq!(sender, main_pid, "READY=1 comes from the main process");
     assert!(supervisor.is_running(), "it did not go into the background");
-    let vrrpd = vrrpd_pids(&host);
+    let vrrpd = vrrpd_pids(host);
     assert_eq!(vrrpd.len(), 1, "{vrrpd:?}");
     assert!(
         ready.contains(&format!("STATUS=vrrpd running (pid {})", vrrpd[0])),
@@ -190,7 +173,7 @@ fn tells_systemd_when_ready_reloading_and_stopping() {
     assert!(stopping.contains("STATUS=Stopping"), "{stopping}");
     let status = supervisor.terminate(Duration::from_secs(15)).unwrap();
     assert!(status.success(), "{status:?}\n{}", supervisor.log());
-    assert!(vrrpd_pids(&host).is_empty());
+    assert!(vrrpd_pids(host).is_empty());
 }
 
 /// Waits until `path` holds `needle`.
@@ -210,13 +193,11 @@ fn wait_in_file(path: &Path, needle: &str) -> String {
 
 #[test]
 fn the_log_file_is_reopened_on_sighup_and_survives_copytruncate() {
-    let Some(lab) = Lab::for_test("service-logfile", &["logrotate"]) else {
+    let Some(lab) = common::one_host("service-logfile", &["logrotate"]) else {
         return;
     };
-    let lan = lab.segment("lan").unwrap();
-    let host = lab.host("a").unwrap();
-    lan.attach(&host, "eth0", &["10.0.0.1/24"]).unwrap();
-    let conf = config(&host);
+    let host = &lab.host;
+    let conf = config(host);
     let logs = tempfile::tempdir().unwrap();
     let log = logs.path().join("keepalived-rs.log");
     let rotated = logs.path().join("keepalived-rs.log.1");
@@ -270,7 +251,7 @@ fn the_log_file_is_reopened_on_sighup_and_survives_copytruncate() {
     let copied = std::fs::read_to_string(logs.path().join("keepalived-rs.log.1")).unwrap();
     assert!(copied.contains("Keepalived_vrrp: Reloading"), "{copied}");
     // A daemon line not caused by a signal: vrrpd restarted after a crash.
-    let vrrpd = vrrpd_pids(&host);
+    let vrrpd = vrrpd_pids(host);
     assert_eq!(vrrpd.len(), 1);
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(vrrpd[0]), Signal::SIGKILL).unwrap();
     let after = wait_in_file(&log, "Keepalived: keepalived-rs: vrrpd exited");

@@ -6,24 +6,17 @@
 // Test code: a failed step should panic with its error.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::{VIP, config, vrrpd_pids};
+
 use std::net::IpAddr;
 use std::os::unix::net::UnixDatagram;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use netlab::peers::keepalived::{self, VrrpInstance};
-use netlab::{Host, Lab};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-
-const VIP: &str = "10.0.0.100";
-
-fn config(host: &Host) -> std::path::PathBuf {
-    let instance = VrrpInstance::new("VI_1", "eth0", 51, 150).vip(&format!("{VIP}/24"));
-    host.write_file("keepalived.conf", &keepalived::config("lab", &[instance]))
-        .unwrap()
-}
 
 /// A syslog server on a Unix datagram socket, collecting what it receives.
 struct Syslog {
@@ -71,25 +64,13 @@ fn read_pid(path: &Path) -> Option<i32> {
     std::fs::read_to_string(path).ok()?.trim().parse().ok()
 }
 
-fn vrrpd_pids(host: &Host) -> Vec<i32> {
-    host.pids()
-        .into_iter()
-        .filter(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/comm"))
-                .is_ok_and(|comm| comm.trim() == "vrrpd")
-        })
-        .collect()
-}
-
 #[test]
 fn runs_in_the_background_logs_to_syslog_and_restarts_vrrpd() {
-    let Some(lab) = Lab::for_test("supervisor", &[]) else {
+    let Some(lab) = common::one_host("supervisor", &[]) else {
         return;
     };
-    let lan = lab.segment("lan").unwrap();
-    let host = lab.host("a").unwrap();
-    lan.attach(&host, "eth0", &["10.0.0.1/24"]).unwrap();
-    let conf = config(&host);
+    let host = &lab.host;
+    let conf = config(host);
     let syslog_path = host.path("syslog.sock");
     let syslog = Syslog::bind(&syslog_path);
     let pid_file = host.path("keepalived.pid");
@@ -132,7 +113,7 @@ fn runs_in_the_background_logs_to_syslog_and_restarts_vrrpd() {
 
     // Every vrrpd line reaches syslog as Keepalived_vrrp[pid] at local3.info.
     let master = syslog.wait_for("(VI_1) Entering MASTER STATE");
-    let vrrpd = vrrpd_pids(&host);
+    let vrrpd = vrrpd_pids(host);
     assert_eq!(vrrpd.len(), 1, "{vrrpd:?}");
     assert_eq!(
         read_pid(&run_dir.join("vrrp.pid")),
@@ -152,7 +133,7 @@ fn runs_in_the_background_logs_to_syslog_and_restarts_vrrpd() {
     kill(Pid::from_raw(vrrpd[0]), Signal::SIGKILL).unwrap();
     syslog.wait_for("Keepalived[");
     netlab::wait_until("a new vrrpd", Duration::from_secs(10), || {
-        let now = vrrpd_pids(&host);
+        let now = vrrpd_pids(host);
         Ok(now.len() == 1 && now[0] != vrrpd[0])
     })
     .unwrap();
@@ -160,7 +141,7 @@ fn runs_in_the_background_logs_to_syslog_and_restarts_vrrpd() {
     // SIGTERM to the pid in the pid file stops everything and releases the VIP.
     kill(Pid::from_raw(daemon), Signal::SIGTERM).unwrap();
     netlab::wait_until("the daemon to stop", Duration::from_secs(10), || {
-        Ok(!Path::new(&format!("/proc/{daemon}")).exists() && vrrpd_pids(&host).is_empty())
+        Ok(!Path::new(&format!("/proc/{daemon}")).exists() && vrrpd_pids(host).is_empty())
     })
     .unwrap();
     assert!(!host.has_address(VIP.parse::<IpAddr>().unwrap()).unwrap());
@@ -169,13 +150,11 @@ fn runs_in_the_background_logs_to_syslog_and_restarts_vrrpd() {
 
 #[test]
 fn dont_respawn_means_it() {
-    let Some(lab) = Lab::for_test("supervisor-r", &[]) else {
+    let Some(lab) = common::one_host("supervisor-r", &[]) else {
         return;
     };
-    let lan = lab.segment("lan").unwrap();
-    let host = lab.host("a").unwrap();
-    lan.attach(&host, "eth0", &["10.0.0.1/24"]).unwrap();
-    let conf = config(&host);
+    let host = &lab.host;
+    let conf = config(host);
     let run_dir = host.path("run");
     let mut supervisor = host
         .spawn(
@@ -197,12 +176,12 @@ fn dont_respawn_means_it() {
     supervisor
         .wait_for_log("(VI_1) Entering MASTER STATE", Duration::from_secs(10))
         .unwrap();
-    let vrrpd = vrrpd_pids(&host);
+    let vrrpd = vrrpd_pids(host);
     assert_eq!(vrrpd.len(), 1);
     kill(Pid::from_raw(vrrpd[0]), Signal::SIGKILL).unwrap();
     netlab::wait_until("the supervisor to give up", Duration::from_secs(10), || {
         Ok(!supervisor.is_running())
     })
     .unwrap();
-    assert!(vrrpd_pids(&host).is_empty());
+    assert!(vrrpd_pids(host).is_empty());
 }

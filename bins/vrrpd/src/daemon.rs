@@ -227,13 +227,7 @@ pub(crate) async fn run(
     let now = Instant::now();
     for r in &mut running {
         // Tracked interfaces that are down (or missing) count from the start.
-        for (tracker, index) in r.tracked.clone().into_iter().enumerate() {
-            let up = match index {
-                Some(index) => effects.link_up(index).await.unwrap_or(false),
-                None => false,
-            };
-            r.instance.handle_tracker(now, tracker, up);
-        }
+        read_tracked_links(r, now, effects).await;
         if r.socket.is_none() {
             // Waiting for its interface: FAULT until it comes.
             r.instance.handle_interface(now, false);
@@ -868,13 +862,7 @@ async fn reload(
             r.planned = planned;
             r.last_sent = None;
             r.instance.handle_reload(now, r.planned.protocol.clone());
-            for (tracker, index) in r.tracked.clone().into_iter().enumerate() {
-                let up = match index {
-                    Some(index) => effects.link_up(index).await.unwrap_or(false),
-                    None => false,
-                };
-                r.instance.handle_tracker(now, tracker, up);
-            }
+            read_tracked_links(&mut r, now, effects).await;
             apply_known(&mut r, state.tracked_status);
             if master && r.instance.state() == State::Master {
                 // Idempotent for the addresses it had; adds the new ones.
@@ -930,13 +918,7 @@ async fn reload(
                 tracked,
             },
         );
-        for (tracker, index) in r.tracked.clone().into_iter().enumerate() {
-            let up = match index {
-                Some(index) => effects.link_up(index).await.unwrap_or(false),
-                None => false,
-            };
-            r.instance.handle_tracker(now, tracker, up);
-        }
+        read_tracked_links(&mut r, now, effects).await;
         apply_known(&mut r, state.tracked_status);
         activate(&mut r, sockets, now, effects).await;
         if r.socket.is_none() {
@@ -1048,6 +1030,18 @@ fn dump(
             .collect(),
     };
     crate::dump::write(kind, settings, &snapshot);
+}
+
+/// Tells the instance whether each of its tracked interfaces is up now (a
+/// missing one counts as down).
+async fn read_tracked_links(r: &mut Running, now: Instant, effects: &mut impl Effects) {
+    for (tracker, index) in r.tracked.clone().into_iter().enumerate() {
+        let up = match index {
+            Some(index) => effects.link_up(index).await.unwrap_or(false),
+            None => false,
+        };
+        r.instance.handle_tracker(now, tracker, up);
+    }
 }
 
 /// The index of each tracked interface of `planned` now.

@@ -160,13 +160,7 @@ fn main() -> ExitCode {
         // A closed standard output is not an error here: nobody waits.
         let _ = writeln!(stdout, "READY=1").and_then(|()| stdout.flush());
     }
-    let options = kconf_parser::ParseOptions {
-        config_id: cli
-            .config_id
-            .clone()
-            .unwrap_or_else(kconf_parser::short_hostname),
-        ..Default::default()
-    };
+    let options = kconf_parser::ParseOptions::for_config_id(cli.config_id.clone());
     let parsed = kconf_parser::parse_file(&cli.config, &options);
     for diagnostic in parsed
         .diagnostics

@@ -96,12 +96,7 @@ impl Source {
         let parsed = kconf_parser::parse_file(&self.path, &self.options);
         // Errors, not warnings (as the supervisor's check): a reload never
         // applies a configuration with a mistake keepalived -t reports.
-        let errors: Vec<String> = parsed
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity >= kconf_parser::Severity::Error)
-            .map(ToString::to_string)
-            .collect();
+        let errors = parsed.errors();
         if !errors.is_empty() || parsed.verdict() == kconf_parser::Verdict::Fatal {
             return Err(errors);
         }

@@ -104,8 +104,14 @@ impl ParseOptions {
     /// Options with the config id set to this host's short name, as
     /// keepalived does without `-i`.
     pub fn for_this_host() -> Self {
+        Self::for_config_id(None)
+    }
+
+    /// Options for keepalived's `-i ID`: that id, else this host's short
+    /// name.
+    pub fn for_config_id(config_id: Option<String>) -> Self {
         ParseOptions {
-            config_id: short_hostname(),
+            config_id: config_id.unwrap_or_else(short_hostname),
             ..Default::default()
         }
     }
@@ -138,6 +144,16 @@ impl Parsed {
     /// The config-test verdict, with keepalived's exit status.
     pub fn verdict(&self) -> Verdict {
         Verdict::of(&self.diagnostics)
+    }
+
+    /// The diagnostics that reject an entry (errors, not warnings), as
+    /// `file:line:col` lines: a reload refuses a configuration with any.
+    pub fn errors(&self) -> Vec<String> {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity >= Severity::Error)
+            .map(ToString::to_string)
+            .collect()
     }
 }
 
