@@ -300,13 +300,20 @@ pub(crate) async fn run(
                             dumps: &mut dump_settings,
                         };
                         let outcome = reload(&mut state, &mut running, &mut sockets, &mut hooks, effects).await;
+                        // Instances came and went: every index is new.
+                        deadlines = Deadlines::new(running.len());
+                        by_vrid = index_by_vrid(&running);
                         Message::Done { id, outcome }
                     }
-                    message => answer(message, &mut running, &hooks, &mut drops, effects, &life).await,
+                    message => {
+                        let reply = answer(message, &mut running, &hooks, &mut drops, effects, &life).await;
+                        // A status or stats request moved nothing (a GARP
+                        // request sends frames, no adverts): skip the
+                        // drain of every instance.
+                        let _ = request.reply.send(reply);
+                        continue;
+                    }
                 };
-                // Instances came and went: every index is new.
-                deadlines = Deadlines::new(running.len());
-                by_vrid = index_by_vrid(&running);
                 // The requester may have given up waiting: nothing to do.
                 let _ = request.reply.send(reply);
             }
