@@ -419,7 +419,7 @@ impl Hub {
 
     /// Status and counters together (the metrics endpoint's view).
     pub(crate) async fn snapshot(&self) -> (Status, StatsReport) {
-        (self.status().await, self.stats(false).await)
+        tokio::join!(self.status(), self.stats(false))
     }
 
     fn source(&self) -> ConfigSource {
