@@ -259,6 +259,7 @@ mod tests {
                 weight: -60,
             }],
             stats: [("advert_sent".to_owned(), 12)].into_iter().collect(),
+            keepalived: ipc_proto::KeepalivedFields::default(),
         }
     }
 

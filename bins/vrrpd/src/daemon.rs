@@ -306,7 +306,8 @@ pub(crate) async fn run(
                         Message::Done { id, outcome }
                     }
                     message => {
-                        let reply = answer(message, &mut running, &hooks, &mut drops, effects, &life).await;
+                        let strict = dump_settings.strict;
+                        let reply = answer(message, &mut running, &hooks, &mut drops, effects, (&life, strict)).await;
                         // A status or stats request moved nothing (a GARP
                         // request sends frames, no adverts): skip the
                         // drain of every instance.
@@ -721,7 +722,7 @@ async fn answer(
     hooks: &Hooks,
     drops: &mut Drops,
     effects: &mut impl Effects,
-    life: &Life,
+    (life, strict): (&Life, bool),
 ) -> Message {
     match message {
         Message::StatusRequest { id } => {
@@ -740,6 +741,7 @@ async fn answer(
                     &r.planned,
                     r.since,
                     hooks.group_of(index),
+                    strict,
                 ));
             }
             for group in &hooks.groups {

@@ -4,7 +4,9 @@
 
 use std::fmt::Write as _;
 
-use ipc_proto::{Counters, TrackerStatus, VrrpInstanceStatus, VrrpState, VrrpStateEvent};
+use ipc_proto::{
+    Counters, KeepalivedFields, TrackerStatus, VrrpInstanceStatus, VrrpState, VrrpStateEvent,
+};
 use kconf_parser::model::ipaddr::IpAddress;
 use vrrp_proto::{Instance, State};
 
@@ -47,6 +49,7 @@ pub(crate) fn instance(
     planned: &Planned,
     last_transition: f64,
     group: Option<&str>,
+    strict: bool,
 ) -> VrrpInstanceStatus {
     let config = instance.config();
     let (vips, evips): (Vec<_>, Vec<_>) = planned
@@ -113,6 +116,35 @@ pub(crate) fn instance(
         sync_group: group.map(str::to_owned),
         trackers,
         stats: counters(instance),
+        keepalived: keepalived_fields(instance, strict),
+    }
+}
+
+fn keepalived_fields(instance: &Instance, strict: bool) -> KeepalivedFields {
+    let config = instance.config();
+    let garp = &config.garp;
+    KeepalivedFields {
+        // vrrpd tracks its own interface always, as keepalived without it.
+        dont_track_primary: false,
+        skip_check_adv_addr: config.skip_check_adv_addr,
+        strict_mode: strict,
+        garp_delay: garp.master_delay.as_secs_f64(),
+        garp_refresh: garp.master_refresh.as_secs_f64(),
+        garp_rep: garp.master_repeat,
+        garp_refresh_rep: garp.master_refresh_repeat,
+        garp_lower_prio_delay: garp.lower_prio_delay.as_secs_f64(),
+        garp_lower_prio_rep: garp.lower_prio_repeat,
+        lower_prio_no_advert: config.lower_prio_no_advert,
+        higher_prio_send_advert: config.higher_prio_send_advert,
+        vipset: instance.state() == State::Master,
+        promote_secondaries: false,
+        auth_type: match config.auth {
+            vrrp_proto::wire::Auth::None => "none",
+            vrrp_proto::wire::Auth::Simple(_) => "PASS",
+            vrrp_proto::wire::Auth::Ah => "AH",
+            vrrp_proto::wire::Auth::Unknown(_) => "unknown",
+        }
+        .to_owned(),
     }
 }
 

@@ -26,9 +26,9 @@ pub use message::{
     VrrpStateEvent, decode,
 };
 pub use status::{
-    BfdSessionStatus, CHECK_DURATION_BOUNDS, Counters, DaemonInfo, Histogram, RealServerStatus,
-    StatsReport, Status, SyncGroupStatus, TrackerStatus, VirtualServerStatus, VrrpInstanceStatus,
-    VrrpState,
+    BfdSessionStatus, CHECK_DURATION_BOUNDS, Counters, DaemonInfo, Histogram, KeepalivedFields,
+    RealServerStatus, StatsReport, Status, SyncGroupStatus, TrackerStatus, VirtualServerStatus,
+    VrrpInstanceStatus, VrrpState,
 };
 
 /// The protocol version in every [`Hello`]. Peers of another version are

@@ -147,6 +147,46 @@ pub struct VrrpInstanceStatus {
     /// keepalived's per-instance counters (`advert_rcvd`, `advert_sent`,
     /// `become_master`, `release_master`, `packet_len_err`, ...).
     pub stats: Counters,
+    /// The rest of keepalived's JSON dump of an instance, under its names
+    /// (booleans where keepalived writes 0/1, seconds as floats).
+    #[serde(default)]
+    pub keepalived: KeepalivedFields,
+}
+
+/// The fields of keepalived's JSON dump (`data`) that the schema above does
+/// not already carry. keepalived's `auth_data` (the VRRPv2 password) is left
+/// out on purpose: a status is for reading, not for leaking secrets.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KeepalivedFields {
+    /// `dont_track_primary`.
+    pub dont_track_primary: bool,
+    /// `skip_check_adv_addr`.
+    pub skip_check_adv_addr: bool,
+    /// `vrrp_strict` in force.
+    pub strict_mode: bool,
+    /// `garp_master_delay`, seconds.
+    pub garp_delay: f64,
+    /// `garp_master_refresh`, seconds.
+    pub garp_refresh: f64,
+    /// `garp_master_repeat`.
+    pub garp_rep: u32,
+    /// `garp_master_refresh_repeat`.
+    pub garp_refresh_rep: u32,
+    /// `garp_lower_prio_delay`, seconds.
+    pub garp_lower_prio_delay: f64,
+    /// `garp_lower_prio_repeat`.
+    pub garp_lower_prio_rep: u32,
+    /// `lower_prio_no_advert`.
+    pub lower_prio_no_advert: bool,
+    /// `higher_prio_send_advert`.
+    pub higher_prio_send_advert: bool,
+    /// Whether the virtual addresses are installed now.
+    pub vipset: bool,
+    /// `promote_secondaries`.
+    pub promote_secondaries: bool,
+    /// `none`, `PASS` or `AH` (VRRPv2 authentication).
+    pub auth_type: String,
 }
 
 /// One tracked object of an instance.

@@ -44,6 +44,7 @@ fn instance(name: &str, vrid: u8, state: VrrpState) -> VrrpInstanceStatus {
         sync_group: None,
         trackers: vec![],
         stats: Counters::new(),
+        keepalived: ipc_proto::KeepalivedFields::default(),
     }
 }
 
