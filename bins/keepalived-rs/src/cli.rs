@@ -156,6 +156,13 @@ pub(crate) struct Cli {
     #[arg(long = "metrics", value_name = "ADDR:PORT", value_parser = parse_metrics_addr)]
     pub(crate) metrics: Option<SocketAddr>,
 
+    /// Layout of keepalived.json on the JSON signal: 1 (keepalived 2.2.7's,
+    /// the default) or 2 (later keepalived's `json_version 2`, a keyword
+    /// 2.2.7's config test rejects).
+    #[arg(long = "json-version", value_name = "N",
+          value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub(crate) json_version: Option<u8>,
+
     /// Display the version number.
     #[arg(short = 'v', long = "version", action = clap::ArgAction::Version)]
     version: (),

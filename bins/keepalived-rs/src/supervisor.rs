@@ -60,6 +60,9 @@ fn daemon_args(cli: &Cli) -> Vec<String> {
     if cli.dont_release_vrrp {
         args.push("--dont-release-vrrp".to_owned());
     }
+    if let Some(version) = cli.json_version {
+        args.extend(["--json-version".to_owned(), version.to_string()]);
+    }
     args
 }
 
@@ -359,6 +362,10 @@ mod tests {
                 "-D",
                 "--dont-release-vrrp"
             ]
+        );
+        assert!(
+            argv(&["--json-version", "2"])
+                .ends_with(&["--json-version".to_owned(), "2".to_owned()])
         );
         let both = argv(&["--release-vips", "--dont-release-vrrp"]);
         assert!(both.ends_with(&[
