@@ -20,7 +20,8 @@
 #     file and passed SIGHUP on to the VRRP child (not when the child is
 #     done), and the child logs nothing at its end but, with -D, a "VRRP
 #     sockpool: ..." line once its instances are set up again. Both are
-#     shown; the log is polled every 2 ms;
+#     shown, and so is the time to vrrpd's "reload done" line for ours
+#     (the logs are polled every 2 ms);
 #   - CPU of the master's processes (sum over all their threads of
 #     /proc/PID/task/TID/schedstat, nanoseconds) from the signal to done,
 #     and over the whole window;
@@ -248,7 +249,7 @@ window() {
     local name=$system-$round-$kind pcap=$work/frames-$system-$round-$kind.pcap
     local expect_add=$work/none.vips expect_del=$work/none.vips expect_b_add=$work/none.vips
     declare -A fig=()
-    local t0 t_done t_end c0 c_done c1 mlog0 blog0 pids watch='' watch_parent=''
+    local t0 t_done='' t_end c0 c_done c1 mlog0 blog0 pids watch='' watch_parent=''
     if [ "$kind" = changed ]; then
         cp "$work/master-changed.conf" "$work/master.conf"
         expect_add=$work/added.vips
@@ -264,16 +265,23 @@ window() {
     watchers+=($!)
     mlog0=$(size_of "$log")
     blog0=$(size_of "$blog")
-    if [ "$system" = ka ] && [ "$kind" != none ]; then
-        python3 "$ANALYSE" wait-log --log "$log" --offset "$mlog0" --pattern 'VRRP sockpool' \
+    # The VRRP daemon's own "done" line: vrrpd's summary, or the line
+    # keepalived's VRRP child logs once its instances are set up again.
+    local done_pattern='vrrpd: reload done'
+    [ "$system" = ka ] && done_pattern='VRRP sockpool'
+    if [ "$kind" != none ]; then
+        python3 "$ANALYSE" wait-log --log "$log" --offset "$mlog0" --pattern "$done_pattern" \
             --timeout 120 >"$work/done-$name" &
         watch=$!
+        watchers+=("$watch")
+    fi
+    if [ "$system" = ka ] && [ "$kind" != none ]; then
         python3 "$ANALYSE" wait-log --log "$log" --offset "$mlog0" --pattern 'Reload complete' \
             --timeout 120 >"$work/parent-done-$name" &
         watch_parent=$!
-        watchers+=("$watch" "$watch_parent")
+        watchers+=("$watch_parent")
     fi
-    # tcpdump and the watcher start up before the reload.
+    # tcpdump and the watchers start up before the reload.
     sleep 1
     mapfile -t pids < <(tree "$(cat "$work/$M.supervisor")")
     c0=$(cpu_ns "${pids[@]}")
@@ -287,24 +295,30 @@ window() {
             KEEP_WORK=1
             return 1
         fi
+        t_done=$(now)
         ;;
     ka,*)
         kill -HUP "$(cat "$work/$M.pid")"
-        if ! wait "$watch" || ! wait "$watch_parent" || ! grep -q '^[0-9]' "$work/done-$name" \
-            || ! grep -q '^[0-9]' "$work/parent-done-$name"; then
-            echo "vrrp-reload: keepalived did not log 'VRRP sockpool' and 'Reload complete' in 120 s" >&2
+        if ! wait "$watch_parent" || ! grep -q '^[0-9]' "$work/parent-done-$name"; then
+            echo "vrrp-reload: keepalived did not log 'Reload complete' in 120 s" >&2
             KEEP_WORK=1
             return 1
         fi
         ;;
     esac
-    t_done=$(now)
-    if [ "$system" = ka ] && [ "$kind" != none ]; then
+    if [ "$kind" != none ]; then
+        if ! wait "$watch" || ! grep -q '^[0-9]' "$work/done-$name"; then
+            echo "vrrp-reload: the master did not log '$done_pattern' in 120 s" >&2
+            KEEP_WORK=1
+            return 1
+        fi
         local t_child t_parent
         t_child=$(cat "$work/done-$name")
+        fig[child_done_ms]=$(awk -v a="$t0" -v b="$t_child" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
+    fi
+    if [ "$system" = ka ] && [ "$kind" != none ]; then
         t_parent=$(cat "$work/parent-done-$name")
         t_done=$(awk -v a="$t_child" -v b="$t_parent" 'BEGIN { printf "%.6f", (a > b ? a : b) }')
-        fig[child_done_ms]=$(awk -v a="$t0" -v b="$t_child" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
         fig[parent_done_ms]=$(awk -v a="$t0" -v b="$t_parent" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
     fi
     mapfile -t pids < <(tree "$(cat "$work/$M.supervisor")")

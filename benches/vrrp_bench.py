@@ -436,7 +436,7 @@ def cmd_wait_log(args):
 # (label, key, whether a ratio means something) for the reload table.
 RELOAD_ROWS = (
     ("reload duration, ms", "duration_ms", True),
-    ("  keepalived's VRRP child: instances set up", "child_done_ms", False),
+    ("  the VRRP daemon's 'done' line (see above)", "child_done_ms", False),
     ("  keepalived's parent: 'Reload complete'", "parent_done_ms", False),
     ("CPU ms of the master, signal -> done", "cpu_reload_ms", True),
     ("CPU ms of the master, 10 s window", "cpu_window_ms", True),
