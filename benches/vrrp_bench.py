@@ -462,6 +462,9 @@ RELOAD_ROWS = (
     ("capture drops (tcpdump)", "dropped", False),
 )
 
+# Figures that name something (a VRID): listed per round, never a median.
+RELOAD_LABELS = ("max_gap_vrid",)
+
 RELOAD_KINDS = (
     ("none", "no reload (steady state, for reference)"),
     ("unchanged", "reload with the same configuration"),
@@ -487,6 +490,8 @@ def cmd_reload_report(args):
         if not found:
             return None, "-"
         texts = [v for _, v in found]
+        if key in RELOAD_LABELS:
+            return None, " ".join(texts)
         try:
             numbers = [float(v) for v in texts]
         except ValueError:
