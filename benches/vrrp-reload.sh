@@ -283,6 +283,16 @@ window() {
     fi
     # tcpdump and the watchers start up before the reload.
     sleep 1
+    # An empty monitor log or capture would read as "nothing happened".
+    local i
+    for i in 0 1 2; do
+        if ! kill -0 "${watchers[$i]}" 2>/dev/null; then
+            echo "vrrp-reload: a capture (ip monitor or tcpdump) of the $kind window did not start:" >&2
+            cat "$work/monitor-m-$name.log" "$work/monitor-b-$name.log" "$work/tcpdump-$name.log" >&2
+            KEEP_WORK=1
+            return 1
+        fi
+    done
     mapfile -t pids < <(tree "$(cat "$work/$M.supervisor")")
     c0=$(cpu_ns "${pids[@]}")
     t0=$(now)
@@ -350,6 +360,12 @@ window() {
     while IFS='=' read -r key value; do
         fig[$key]=$value
     done < <(python3 "$ANALYSE" reload --pcap "$pcap" --start "$t0" --end "$t_end" --interval "$INTERVAL")
+    if [ "${fig[adverts]:-0}" -eq 0 ]; then
+        echo "vrrp-reload: no advert from the master in $pcap ($kind window of $system)" >&2
+        cat "$work/tcpdump-$name.log" >&2
+        KEEP_WORK=1
+        return 1
+    fi
     declare -A events=()
     while IFS='=' read -r key value; do
         events[m_$key]=$value

@@ -333,6 +333,11 @@ def received(path):
 
 
 def cmd_reload(args):
+    # Zero GARPs from an empty or broken capture would read as a clean
+    # reload: no capture is an error, not a figure.
+    with open(args.pcap, "rb") as f:
+        if len(f.read(24)) < 24:
+            raise SystemExit(f"{args.pcap}: no pcap header (did tcpdump start?)")
     # A gap counts when its second advert falls in [start, end]: the capture
     # starts before the reload, so the gap around the reload itself counts.
     garps = 0
