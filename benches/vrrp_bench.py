@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Analysis for the VRRP side-by-side benchmarks (vrrp-failover.sh and
-vrrp-scale.sh): reads the pcap files tcpdump wrote in the backup's namespace
+"""Analysis for the VRRP side-by-side benchmarks (vrrp-failover.sh,
+vrrp-scale.sh and vrrp-reload.sh): reads the pcap files tcpdump wrote in the backup's namespace
 and the `ip -ts monitor address` logs, and prints figures for the shell
 scripts. It measures nothing itself and never touches the network.
 
@@ -15,6 +15,16 @@ Subcommands:
   flaps     address events in an `ip monitor address` log inside a window.
   scale-report FIGURES.tsv
             the vrrp-scale.sh table: medians over rounds and rs/ka ratios.
+  reload    one reload window of vrrp-reload.sh: gratuitous ARPs and
+            adverts the master sent (frames the backup's namespace received),
+            the largest advert gap per VRID, gaps past 3 x advert_int.
+  addr-events
+            address additions and removals in an `ip monitor address` log
+            inside a window, checked against the addresses expected.
+  wait-log  waits for a pattern to appear in a log past a byte offset and
+            prints when it was seen (polled every 2 ms).
+  reload-report FIGURES.tsv
+            the vrrp-reload.sh table: per reload kind, medians and ratios.
 
 Python 3 standard library only.
 """
@@ -26,6 +36,7 @@ import re
 import statistics
 import struct
 import sys
+import time
 
 # pcap link types tcpdump writes: Ethernet, Linux cooked v1 and v2 (-i any).
 LINKTYPE_ETHERNET = 1
@@ -34,8 +45,14 @@ LINKTYPE_LINUX_SLL2 = 276
 IPPROTO_VRRP = 112
 
 
-def read_pcap(path):
-    """Yields (timestamp seconds, IPv4 packet bytes) for each IPv4 frame."""
+# Linux cooked captures say which way a frame went; PACKET_OUTGOING is a
+# frame this namespace sent, every other type one it received.
+PACKET_OUTGOING = 4
+
+
+def read_frames(path):
+    """Yields (timestamp seconds, ethertype bytes, outgoing, payload) for each
+    frame; outgoing is None when the link type does not say (Ethernet)."""
     with open(path, "rb") as f:
         data = f.read()
     if len(data) < 24:
@@ -61,15 +78,23 @@ def read_pcap(path):
         if len(frame) < caplen:
             break  # truncated by a killed tcpdump
         if linktype == LINKTYPE_ETHERNET:
-            ethertype, payload = frame[12:14], frame[14:]
+            ethertype, payload, outgoing = frame[12:14], frame[14:], None
         elif linktype == LINKTYPE_LINUX_SLL:
             ethertype, payload = frame[14:16], frame[16:]
+            outgoing = len(frame) >= 2 and struct.unpack(">H", frame[0:2])[0] == PACKET_OUTGOING
         elif linktype == LINKTYPE_LINUX_SLL2:
             ethertype, payload = frame[0:2], frame[20:]
+            outgoing = len(frame) >= 11 and frame[10] == PACKET_OUTGOING
         else:
             raise SystemExit(f"{path}: unsupported link type {linktype}")
+        yield sec + frac * scale, ethertype, outgoing, payload
+
+
+def read_pcap(path):
+    """Yields (timestamp seconds, IPv4 packet bytes) for each IPv4 frame."""
+    for ts, ethertype, _, payload in read_frames(path):
         if ethertype == b"\x08\x00":
-            yield sec + frac * scale, payload
+            yield ts, payload
 
 
 def vrrp_adverts(path):
@@ -286,6 +311,222 @@ def cmd_flaps(args):
     return 0
 
 
+def received(path):
+    """Yields (time, kind, fields) for the frames a namespace received:
+    ("arp", (sender ip, target ip)) and ("vrrp", (source, vrid, priority))."""
+    for ts, ethertype, outgoing, payload in read_frames(path):
+        if outgoing:
+            continue
+        if ethertype == b"\x08\x06":
+            # ARP for IPv4 over Ethernet: sender IP at 14, target IP at 24.
+            if len(payload) >= 28 and payload[2:4] == b"\x08\x00" and payload[4] == 6 and payload[5] == 4:
+                yield ts, "arp", (payload[14:18], payload[24:28])
+        elif ethertype == b"\x08\x00":
+            ip = payload
+            if len(ip) < 20 or ip[0] >> 4 != 4 or ip[9] != IPPROTO_VRRP:
+                continue
+            ihl = (ip[0] & 0x0F) * 4
+            vrrp = ip[ihl:]
+            if ihl < 20 or len(vrrp) < 4:
+                continue
+            yield ts, "vrrp", (str(ipaddress.IPv4Address(ip[12:16])), vrrp[1], vrrp[2])
+
+
+def cmd_reload(args):
+    # Zero GARPs from an empty or broken capture would read as a clean
+    # reload: no capture is an error, not a figure.
+    with open(args.pcap, "rb") as f:
+        if len(f.read(24)) < 24:
+            raise SystemExit(f"{args.pcap}: no pcap header (did tcpdump start?)")
+    # A gap counts when its second advert falls in [start, end]: the capture
+    # starts before the reload, so the gap around the reload itself counts.
+    garps = 0
+    garp_vips = set()
+    last = {}
+    gaps = []
+    worst = (0.0, None)
+    adverts = 0
+    prio0 = 0
+    for ts, kind, fields in received(args.pcap):
+        if ts > args.end:
+            continue  # -i any merges links: not strictly in time order
+        if kind == "arp":
+            sender, target = fields
+            if sender == target and ts >= args.start:
+                garps += 1
+                garp_vips.add(sender)
+            continue
+        src, vrid, prio = fields
+        key = (src, vrid)
+        if ts >= args.start:
+            adverts += 1
+            if prio == 0:
+                prio0 += 1
+        # A priority-0 advert ends an instance: no gap after it is a delay.
+        if key in last and ts >= args.start and last[key][1] != 0:
+            gap = ts - last[key][0]
+            gaps.append(gap)
+            if gap > worst[0]:
+                worst = (gap, vrid)
+        last[key] = (ts, prio)
+    over = sum(1 for g in gaps if g > args.takeover * args.interval)
+    # Sent out of turn: a second advert within half an interval.
+    short = sum(1 for g in gaps if g < args.interval / 2)
+    gaps.sort()
+    print(f"garps={garps}")
+    print(f"garp_vips={len(garp_vips)}")
+    print(f"adverts={adverts}")
+    print(f"prio0_adverts={prio0}")
+    print(f"gaps={len(gaps)}")
+    print(f"max_gap_ms={worst[0] * 1000:.1f}")
+    print(f"max_gap_vrid={worst[1] if worst[1] is not None else '-'}")
+    print(f"p99_gap_ms={percentile(gaps, 0.99) * 1000:.1f}")
+    print(f"gaps_over_takeover={over}")
+    print(f"gaps_short={short}")
+    return 0
+
+
+def read_addresses(path):
+    if not path:
+        return set()
+    with open(path, encoding="utf-8") as f:
+        return {line.strip() for line in f if line.strip()}
+
+
+INET = re.compile(r"\binet (\S+?)/")
+
+
+def cmd_addr_events(args):
+    added, deleted = [], []
+    for ts, is_add, line in monitor_events(args.monitor):
+        if not args.start <= ts <= args.end:
+            continue
+        m = INET.search(line)
+        if not m or not m.group(1).startswith(args.prefix):
+            continue
+        (added if is_add else deleted).append(m.group(1))
+    want_add, want_del = read_addresses(args.expect_add), read_addresses(args.expect_del)
+    print(f"add={len(added)}")
+    print(f"del={len(deleted)}")
+    # Each expected address once, nothing else: a flap shows as an
+    # unexpected event, or as the same address twice.
+    print(f"add_unexpected={len(added) - len(set(added) & want_add)}")
+    print(f"del_unexpected={len(deleted) - len(set(deleted) & want_del)}")
+    print(f"add_missing={len(want_add - set(added))}")
+    print(f"del_missing={len(want_del - set(deleted))}")
+    return 0
+
+
+def cmd_wait_log(args):
+    pattern = re.compile(args.pattern.encode())
+    deadline = time.monotonic() + args.timeout
+    buffer = b""
+    with open(args.log, "rb") as f:
+        f.seek(args.offset)
+        while time.monotonic() < deadline:
+            chunk = f.read()
+            if chunk:
+                buffer += chunk
+                if pattern.search(buffer):
+                    print(f"{time.time():.6f}")
+                    return 0
+                # Keep a partial last line: the pattern may span two reads.
+                buffer = buffer[buffer.rfind(b"\n") + 1 :]
+            else:
+                time.sleep(0.002)
+    print("timeout")
+    return 1
+
+
+# (label, key, whether a ratio means something) for the reload table.
+RELOAD_ROWS = (
+    ("reload duration, ms", "duration_ms", True),
+    ("  the VRRP daemon's 'done' line (see above)", "child_done_ms", False),
+    ("  keepalived's parent: 'Reload complete'", "parent_done_ms", False),
+    ("CPU ms of the master, signal -> done", "cpu_reload_ms", True),
+    ("CPU ms of the master, 10 s window", "cpu_window_ms", True),
+    ("master processes", "processes", False),
+    ("gratuitous ARPs received from the master", "garps", False),
+    ("  for how many VIPs", "garp_vips", False),
+    ("VIP additions on the master", "m_add", False),
+    ("VIP removals on the master", "m_del", False),
+    ("  not expected / expected but missing", "m_wrong", False),
+    ("VIP additions on the backup", "b_add", False),
+    ("VIP removals on the backup", "b_del", False),
+    ("  not expected / expected but missing", "b_wrong", False),
+    ("VIPs on the master / backup after", "vips_after", False),
+    ("state transitions logged by the master", "transitions_m", False),
+    ("state transitions logged by the backup", "transitions_b", False),
+    ("priority-0 adverts from the master", "prio0_adverts", False),
+    ("adverts from the master in the window", "adverts", False),
+    ("largest advert gap, ms", "max_gap_ms", True),
+    ("  on VRID", "max_gap_vrid", False),
+    ("advert gap p99, ms", "p99_gap_ms", False),
+    ("gaps > 3 x advert_int (a backup takes over)", "gaps_over_takeover", False),
+    ("gaps < advert_int / 2 (adverts out of turn)", "gaps_short", False),
+    ("capture drops (tcpdump)", "dropped", False),
+)
+
+# Figures that name something (a VRID): listed per round, never a median.
+RELOAD_LABELS = ("max_gap_vrid",)
+
+RELOAD_KINDS = (
+    ("none", "no reload (steady state, for reference)"),
+    ("unchanged", "reload with the same configuration"),
+    ("changed", "reload adding 10% new instances and removing 10%"),
+)
+
+
+def cmd_reload_report(args):
+    # Lines: round system kind key value (value may be text, e.g. "0/0").
+    values = {}
+    rounds = set()
+    with open(args.figures, encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) != 5:
+                continue
+            rnd, system, kind, key, value = parts
+            rounds.add(rnd)
+            values.setdefault((system, kind, key), []).append((int(rnd), value))
+
+    def cell(system, kind, key):
+        found = sorted(values.get((system, kind, key), []))
+        if not found:
+            return None, "-"
+        texts = [v for _, v in found]
+        if key in RELOAD_LABELS:
+            return None, " ".join(texts)
+        try:
+            numbers = [float(v) for v in texts]
+        except ValueError:
+            return None, " ".join(texts)
+        median = statistics.median(numbers)
+        text = f"{median:g}"
+        if len(numbers) > 1:
+            text += " [" + " ".join(f"{v:g}" for v in numbers) + "]"
+        return median, text
+
+    for kind, title in RELOAD_KINDS:
+        if not any(k[1] == kind for k in values):
+            continue
+        print()
+        print(f"{title}:")
+        print(f"{'':<46} {'keepalived-rs':>18} {'keepalived 2.2.7':>18} {'rs/ka':>6}")
+        for label, key, with_ratio in RELOAD_ROWS:
+            if not any(k[1] == kind and k[2] == key for k in values):
+                continue
+            ours, ours_text = cell("rs", kind, key)
+            theirs, theirs_text = cell("ka", kind, key)
+            ratio = ""
+            if with_ratio and ours is not None and theirs:
+                ratio = f"{ours / theirs:.2f}"
+            print(f"{label:<46} {ours_text:>18} {theirs_text:>18} {ratio:>6}")
+    if len(rounds) > 1:
+        print("(median of the rounds, then each round's figure in brackets)")
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -311,8 +552,32 @@ def main():
     p.add_argument("--start", type=float, required=True)
     p.add_argument("--end", type=float, required=True)
     p.add_argument("--kind", choices=("add", "del"), required=True)
+    p = sub.add_parser("reload")
+    p.add_argument("--pcap", required=True)
+    p.add_argument("--start", type=float, required=True)
+    p.add_argument("--end", type=float, required=True)
+    p.add_argument("--interval", type=float, required=True)
+    p.add_argument("--takeover", type=float, default=3.0, help="gaps past this many advert_int are counted")
+    p = sub.add_parser("addr-events")
+    p.add_argument("--monitor", required=True)
+    p.add_argument("--start", type=float, required=True)
+    p.add_argument("--end", type=float, required=True)
+    p.add_argument("--prefix", default="", help="only addresses starting with this text")
+    p.add_argument("--expect-add", default="")
+    p.add_argument("--expect-del", default="")
+    p = sub.add_parser("wait-log")
+    p.add_argument("--log", required=True)
+    p.add_argument("--offset", type=int, default=0)
+    p.add_argument("--pattern", required=True)
+    p.add_argument("--timeout", type=float, default=60.0)
+    p = sub.add_parser("reload-report")
+    p.add_argument("figures")
     args = parser.parse_args()
     handler = {
+        "reload": cmd_reload,
+        "addr-events": cmd_addr_events,
+        "wait-log": cmd_wait_log,
+        "reload-report": cmd_reload_report,
         "takeover": cmd_takeover,
         "failover-report": cmd_failover_report,
         "lateness": cmd_lateness,

@@ -172,7 +172,10 @@ fn main() -> ExitCode {
     if parsed.verdict() == kconf_parser::Verdict::Fatal {
         return ExitCode::from(4);
     }
-    let (planned, mut problems) = setup::plan(&parsed.config, setup::interface_address);
+    let addresses = setup::InterfaceAddresses::read();
+    let (planned, mut problems) = setup::plan(&parsed.config, |interface, ipv6| {
+        addresses.primary(interface, ipv6)
+    });
     let statics = routing::Static::plan(
         &parsed.config,
         &mut routing::Preferences::default(),

@@ -101,7 +101,10 @@ impl Source {
             return Err(errors);
         }
         let config = parsed.config;
-        let (planned, mut problems) = crate::setup::plan(&config, crate::setup::interface_address);
+        let addresses = crate::setup::InterfaceAddresses::read();
+        let (planned, mut problems) = crate::setup::plan(&config, |interface, ipv6| {
+            addresses.primary(interface, ipv6)
+        });
         let statics = crate::routing::Static::plan(
             &config,
             &mut crate::routing::Preferences::default(),

@@ -90,17 +90,47 @@ impl Planned {
 /// first IPv4 address, or for IPv6 the link-local one (RFC 5798 §5.1.2.1; a
 /// global address would not be recognised by keepalived as the master).
 pub(crate) fn interface_address(interface: &str, ipv6: bool) -> Option<IpAddr> {
-    let addresses = nix::ifaddrs::getifaddrs().ok()?;
-    addresses
-        .filter(|a| a.interface_name == interface)
-        .filter_map(|a| a.address)
-        .find_map(
-            |address| match (address.as_sockaddr_in(), address.as_sockaddr_in6(), ipv6) {
-                (Some(v4), _, false) => Some(IpAddr::V4(v4.ip())),
-                (_, Some(v6), true) if v6.ip().is_unicast_link_local() => Some(IpAddr::V6(v6.ip())),
-                _ => None,
-            },
-        )
+    InterfaceAddresses::read().primary(interface, ipv6)
+}
+
+/// Every interface's advert source address of each family, from one
+/// `getifaddrs`: planning N instances asks N times, and each `getifaddrs`
+/// dumps every link and address of the namespace, so asking the kernel each
+/// time made a reload of 200 instances spend most of its time in those dumps.
+#[derive(Debug, Default)]
+pub(crate) struct InterfaceAddresses {
+    /// (interface, IPv6?) → the first such address `getifaddrs` lists.
+    first: std::collections::HashMap<(String, bool), IpAddr>,
+}
+
+impl InterfaceAddresses {
+    /// The addresses now; empty (every lookup `None`, as a failed
+    /// `getifaddrs` made [`interface_address`] answer) if they cannot be read.
+    pub(crate) fn read() -> Self {
+        let mut first = std::collections::HashMap::new();
+        let Ok(addresses) = nix::ifaddrs::getifaddrs() else {
+            return Self { first };
+        };
+        for entry in addresses {
+            let Some(address) = entry.address else {
+                continue;
+            };
+            let found = match (address.as_sockaddr_in(), address.as_sockaddr_in6()) {
+                (Some(v4), _) => (false, IpAddr::V4(v4.ip())),
+                (_, Some(v6)) if v6.ip().is_unicast_link_local() => (true, IpAddr::V6(v6.ip())),
+                _ => continue,
+            };
+            first
+                .entry((entry.interface_name, found.0))
+                .or_insert(found.1);
+        }
+        Self { first }
+    }
+
+    /// What [`interface_address`] answers, without asking the kernel again.
+    pub(crate) fn primary(&self, interface: &str, ipv6: bool) -> Option<IpAddr> {
+        self.first.get(&(interface.to_owned(), ipv6)).copied()
+    }
 }
 
 /// Plans every instance it can run; the others come back as messages.
@@ -413,6 +443,24 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+
+    #[test]
+    fn one_snapshot_of_the_addresses_answers_as_asking_the_kernel_each_time() {
+        // Loopback is in every namespace and always has 127.0.0.1 first.
+        let addresses = InterfaceAddresses::read();
+        assert_eq!(
+            addresses.primary("lo", false),
+            Some(IpAddr::from([127, 0, 0, 1]))
+        );
+        assert_eq!(
+            addresses.primary("lo", false),
+            interface_address("lo", false)
+        );
+        // Loopback has no link-local IPv6 address, and no such interface
+        // has anything.
+        assert_eq!(addresses.primary("lo", true), None);
+        assert_eq!(addresses.primary("no-such-if0", false), None);
+    }
 
     fn plan_text(text: &str) -> (Vec<Planned>, Vec<String>) {
         let parsed = kconf_parser::parse_str(text, &kconf_parser::ParseOptions::default());
