@@ -32,9 +32,20 @@ pub(crate) struct Request {
     pub(crate) reply: oneshot::Sender<Message>,
 }
 
+/// What the event loop is asked.
+pub(crate) enum Asked {
+    /// A request from the supervisor.
+    Request(Request),
+    /// The state of every instance, for a (re)connection. A status would
+    /// do, but building one for thousands of instances leaves its size on
+    /// the heap for good (glibc keeps the high-water mark).
+    States(oneshot::Sender<Vec<VrrpStateEvent>>),
+}
+
 /// The event loop's end of the requests.
 pub(crate) struct Control {
     requests: mpsc::Receiver<Request>,
+    resyncs: mpsc::Receiver<oneshot::Sender<Vec<VrrpStateEvent>>>,
 }
 
 /// The event loop's end of the state changes.
@@ -48,21 +59,33 @@ impl Control {
     /// Starts the connection task (inside the runtime).
     pub(crate) fn start(run_dir: PathBuf) -> (Control, Publisher) {
         let (request_sender, requests) = mpsc::channel(16);
+        let (resync_sender, resyncs) = mpsc::channel(1);
         let (events, event_receiver) = mpsc::channel(EVENT_QUEUE);
         let overflow = Arc::new(AtomicBool::new(false));
         let path = run_dir.join(ipc_proto::SOCKET_NAME);
+        let event_loop = EventLoop {
+            requests: request_sender,
+            resyncs: resync_sender,
+        };
         tokio::spawn(connect_forever(
             path,
-            request_sender,
+            event_loop,
             event_receiver,
             overflow.clone(),
         ));
-        (Control { requests }, Publisher { events, overflow })
+        (
+            Control { requests, resyncs },
+            Publisher { events, overflow },
+        )
     }
 
-    /// The next request from the supervisor.
-    pub(crate) async fn next(&mut self) -> Option<Request> {
-        self.requests.recv().await
+    /// The next request from the supervisor, or for a resync.
+    pub(crate) async fn next(&mut self) -> Option<Asked> {
+        tokio::select! {
+            Some(request) = self.requests.recv() => Some(Asked::Request(request)),
+            Some(reply) = self.resyncs.recv() => Some(Asked::States(reply)),
+            else => None,
+        }
     }
 }
 
@@ -75,9 +98,15 @@ impl Publisher {
     }
 }
 
+/// The connection task's way into the event loop.
+struct EventLoop {
+    requests: mpsc::Sender<Request>,
+    resyncs: mpsc::Sender<oneshot::Sender<Vec<VrrpStateEvent>>>,
+}
+
 async fn connect_forever(
     path: PathBuf,
-    requests: mpsc::Sender<Request>,
+    event_loop: EventLoop,
     mut events: mpsc::Receiver<VrrpStateEvent>,
     overflow: Arc<AtomicBool>,
 ) {
@@ -85,7 +114,7 @@ async fn connect_forever(
     loop {
         if let Ok(stream) = UnixStream::connect(&path).await {
             was_connected = true;
-            match session(stream, &requests, &mut events, &overflow).await {
+            match session(stream, &event_loop, &mut events, &overflow).await {
                 Ok(()) => eprintln!("vrrpd: the supervisor closed the control connection"),
                 Err(err) => eprintln!("vrrpd: control connection: {err}"),
             }
@@ -102,7 +131,7 @@ async fn connect_forever(
                 event = events.recv() => if event.is_none() { return },
             }
         }
-        if requests.is_closed() {
+        if event_loop.requests.is_closed() {
             return;
         }
     }
@@ -112,7 +141,7 @@ async fn connect_forever(
 /// breaks.
 async fn session(
     stream: UnixStream,
-    requests: &mpsc::Sender<Request>,
+    event_loop: &EventLoop,
     events: &mut mpsc::Receiver<VrrpStateEvent>,
     overflow: &AtomicBool,
 ) -> Result<(), String> {
@@ -139,12 +168,12 @@ async fn session(
     }
     // Drop what queued while unconnected: the resync says it all.
     while events.try_recv().is_ok() {}
-    resync(requests, &mut write, overflow).await?;
+    resync(event_loop, &mut write, overflow).await?;
     loop {
         tokio::select! {
             incoming = reader.receive() => match incoming {
                 Ok(Some(Incoming::Message(message))) => {
-                    if let Some(reply) = answer(requests, message).await {
+                    if let Some(reply) = answer(event_loop, message).await {
                         send(&mut write, &reply).await.map_err(|e| e.to_string())?;
                     }
                 }
@@ -161,32 +190,32 @@ async fn session(
                 let Some(event) = event else { return Ok(()) };
                 send(&mut write, &Message::VrrpState(event)).await.map_err(|e| e.to_string())?;
                 if overflow.swap(false, Ordering::Relaxed) {
-                    resync(requests, &mut write, overflow).await?;
+                    resync(event_loop, &mut write, overflow).await?;
                 }
             }
         }
     }
 }
 
-/// Sends the state of every instance (from a status request to the loop).
+/// Sends the state of every instance.
 async fn resync(
-    requests: &mpsc::Sender<Request>,
+    event_loop: &EventLoop,
     write: &mut tokio::net::unix::OwnedWriteHalf,
     overflow: &AtomicBool,
 ) -> Result<(), String> {
     overflow.store(false, Ordering::Relaxed);
-    let Some(Message::StatusReply { status, .. }) =
-        ask(requests, Message::StatusRequest { id: 0 }).await
-    else {
+    let (reply, answer) = oneshot::channel();
+    let states = match event_loop.resyncs.send(reply).await {
+        Ok(()) => tokio::time::timeout(ANSWER_WAIT, answer)
+            .await
+            .ok()
+            .and_then(Result::ok),
+        Err(_) => None,
+    };
+    let Some(states) = states else {
         return Err("the event loop did not answer".to_owned());
     };
-    for instance in status.vrrp_instances {
-        let event = VrrpStateEvent {
-            instance: instance.iname,
-            state: instance.state,
-            priority: instance.effective_priority,
-            sync_group: instance.sync_group,
-        };
+    for event in states {
         send(write, &Message::VrrpState(event))
             .await
             .map_err(|e| e.to_string())?;
@@ -195,7 +224,7 @@ async fn resync(
 }
 
 /// The reply to a message from the supervisor, if it asks for one.
-async fn answer(requests: &mpsc::Sender<Request>, message: Message) -> Option<Message> {
+async fn answer(event_loop: &EventLoop, message: Message) -> Option<Message> {
     let id = match &message {
         Message::StatusRequest { id }
         | Message::StatsRequest { id, .. }
@@ -205,7 +234,7 @@ async fn answer(requests: &mpsc::Sender<Request>, message: Message) -> Option<Me
         _ => return None,
     };
     Some(
-        ask(requests, message)
+        ask(event_loop, message)
             .await
             .unwrap_or_else(|| Message::Done {
                 id,
@@ -216,8 +245,12 @@ async fn answer(requests: &mpsc::Sender<Request>, message: Message) -> Option<Me
     )
 }
 
-async fn ask(requests: &mpsc::Sender<Request>, message: Message) -> Option<Message> {
+async fn ask(event_loop: &EventLoop, message: Message) -> Option<Message> {
     let (reply, answer) = oneshot::channel();
-    requests.send(Request { message, reply }).await.ok()?;
+    event_loop
+        .requests
+        .send(Request { message, reply })
+        .await
+        .ok()?;
     tokio::time::timeout(ANSWER_WAIT, answer).await.ok()?.ok()
 }

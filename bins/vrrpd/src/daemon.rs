@@ -13,7 +13,7 @@ use vrrp_proto::{Action, Destinations, Instance, State, SyncGroup, Transmit};
 
 use ipc_proto::{DaemonInfo, Message, Outcome, Role, StatsReport, Status, SyncGroupStatus};
 
-use crate::control::{Control, Publisher};
+use crate::control::{Asked, Control, Publisher};
 use crate::deadlines::Deadlines;
 use crate::drops::{self, Drops};
 use crate::fifo::{self, Fifos};
@@ -289,7 +289,19 @@ pub(crate) async fn run(
                 tracked_status.insert(event.id, event.status);
                 crate::track::apply(running.iter_mut().map(|r| (&mut r.instance, &r.planned)), event);
             }
-            Some(request) = control.next() => {
+            Some(asked) = control.next() => {
+                let request = match asked {
+                    Asked::Request(request) => request,
+                    Asked::States(reply) => {
+                        let states = running
+                            .iter()
+                            .enumerate()
+                            .map(|(i, r)| crate::status::event(&r.instance, hooks.group_of(i)))
+                            .collect();
+                        let _ = reply.send(states);
+                        continue;
+                    }
+                };
                 let reply = match request.message {
                     Message::Reload { id } => {
                         let mut state = ReloadState {
