@@ -40,3 +40,59 @@ bench_prerequisites() {
         exit 1
     fi
 }
+
+# start SYSTEM NS CONF LOG: keepalived-rs (rs) or keepalived (ka) in the
+# foreground inside NS, its output to LOG; the supervisor's pid goes to
+# $work/NS.supervisor. Uses $work, $KEEPALIVED_RS and $KEEPALIVED;
+# KEEPALIVED_DETAIL=1 adds keepalived's -D (its detailed lines mark events
+# some benchmarks time).
+start() {
+    local system=$1 ns=$2 conf=$3 log=$4 detail=()
+    [ -n "${KEEPALIVED_DETAIL:-}" ] && detail=(-D)
+    case $system in
+    rs)
+        ip netns exec "$ns" "$KEEPALIVED_RS" -n -l -f "$conf" --run-dir "$work/run-$ns" \
+            >"$log" 2>&1 &
+        ;;
+    ka)
+        # A killed keepalived leaves its pid files; with a recycled pid in
+        # them it refuses to start ("daemon is already running").
+        rm -f "$work/$ns.pid" "$work/$ns-vrrp.pid"
+        ip netns exec "$ns" "$KEEPALIVED" -n -l "${detail[@]}" -G -P -f "$conf" \
+            -p "$work/$ns.pid" -r "$work/$ns-vrrp.pid" >"$log" 2>&1 &
+        ;;
+    esac
+    # `ip netns exec` execs the program: $! is the supervisor itself.
+    echo $! >"$work/$ns.supervisor"
+    disown
+}
+
+# tree PID: the process and all its descendants.
+tree() {
+    local pid=$1 child
+    [ -d "/proc/$pid" ] || return 0
+    echo "$pid"
+    for child in $(pgrep -P "$pid" || true); do
+        tree "$child"
+    done
+}
+
+# vips_on NS: how many of the benchmarks' VIPs (10.1XX.0.Y) NS holds.
+vips_on() {
+    ip -n "$1" -o -4 addr show | grep -c ' inet 10\.1[0-9][0-9]\.0\.' || true
+}
+
+# wait_count SECONDS WANT COMMAND...: until COMMAND prints at least WANT.
+wait_count() {
+    local limit=$1 want=$2 got
+    shift 2
+    for _ in $(seq $((limit * 4))); do
+        got=$("$@")
+        [ "$got" -ge "$want" ] && return 0
+        sleep 0.25
+    done
+    return 1
+}
+
+# backups_logged LOG: "Entering BACKUP STATE" lines in LOG.
+backups_logged() { grep -c 'Entering BACKUP STATE' "$1" || true; }

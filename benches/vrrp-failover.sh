@@ -36,6 +36,8 @@ if ! [[ $RUNS =~ ^[1-9][0-9]*$ ]]; then
 fi
 # shellcheck source=benches/lib.sh
 source benches/lib.sh
+# keepalived's -D lines mark the events this benchmark times.
+KEEPALIVED_DETAIL=1
 bench_prerequisites vrrp-failover
 
 
@@ -112,26 +114,6 @@ write_config() {
     } >"$file"
 }
 
-# start SYSTEM NS CONF LOG: one daemon (supervisor and VRRP child) in NS.
-start() {
-    local system=$1 ns=$2 conf=$3 log=$4
-    case $system in
-    rs)
-        ip netns exec "$ns" "$KEEPALIVED_RS" -n -l -f "$conf" --run-dir "$work/run-$ns" \
-            >"$log" 2>&1 &
-        ;;
-    ka)
-        # A killed keepalived leaves its pid files; with a recycled pid in
-        # them it refuses to start ("daemon is already running").
-        rm -f "$work/$ns.pid" "$work/$ns-vrrp.pid"
-        ip netns exec "$ns" "$KEEPALIVED" -n -l -D -G -P -f "$conf" \
-            -p "$work/$ns.pid" -r "$work/$ns-vrrp.pid" >"$log" 2>&1 &
-        ;;
-    esac
-    # `ip netns exec` execs the program: $! is the supervisor itself.
-    echo $! >"$work/$ns.supervisor"
-    disown
-}
 
 pcap_bigger() { [ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -gt "$2" ]; }
 holds_vip() { ip -n "$1" -o addr show dev eth0 | grep -q " $VIP/"; }

@@ -83,6 +83,8 @@ for system in $MASTERS; do
 done
 # shellcheck source=benches/lib.sh
 source benches/lib.sh
+# keepalived's -D lines mark the events this benchmark times.
+KEEPALIVED_DETAIL=1
 bench_prerequisites vrrp-reload
 if [ ! -r /proc/self/schedstat ]; then
     echo "vrrp-reload: /proc/PID/schedstat is missing (kernel without CONFIG_SCHED_INFO)" >&2
@@ -182,34 +184,7 @@ vips "$INSTANCES" $((SLOTS - 1)) >"$work/added.vips"
 : >"$work/none.vips"
 echo "$INSTANCES instances; the changed file removes $CHURN and adds $CHURN"
 
-# start SYSTEM NS CONF LOG; the supervisor's pid goes to $work/NS.supervisor.
-start() {
-    local system=$1 ns=$2 conf=$3 log=$4
-    case $system in
-    rs)
-        ip netns exec "$ns" "$KEEPALIVED_RS" -n -l -f "$conf" --run-dir "$work/run-$ns" \
-            >"$log" 2>&1 &
-        ;;
-    ka)
-        # -D: the VRRP child's "VRRP sockpool" line ends its reload.
-        ip netns exec "$ns" "$KEEPALIVED" -n -l -D -G -P -f "$conf" \
-            -p "$work/$ns.pid" -r "$work/$ns-vrrp.pid" >"$log" 2>&1 &
-        ;;
-    esac
-    # `ip netns exec` execs the program: $! is the supervisor itself.
-    echo $! >"$work/$ns.supervisor"
-    disown
-}
 
-# The supervisor and all its descendants.
-tree() {
-    local pid=$1 child
-    [ -d "/proc/$pid" ] || return 0
-    echo "$pid"
-    for child in $(pgrep -P "$pid" || true); do
-        tree "$child"
-    done
-}
 
 # CPU nanoseconds run by every thread of the pids given (schedstat: ns
 # resolution, where /proc/PID/stat counts 10 ms ticks and a reload of a
@@ -221,22 +196,7 @@ cpu_ns() {
     done | awk '{ total += $1 } END { printf "%d", total }'
 }
 
-vips_on() {
-    ip -n "$1" -o -4 addr show | grep -c ' inet 10\.1[0-9][0-9]\.0\.' || true
-}
 
-# wait_count SECONDS WANT COMMAND...: until COMMAND prints at least WANT.
-wait_count() {
-    local limit=$1 want=$2 got
-    shift 2
-    for _ in $(seq $((limit * 4))); do
-        got=$("$@")
-        [ "$got" -ge "$want" ] && return 0
-        sleep 0.25
-    done
-    return 1
-}
-backups_logged() { grep -c 'Entering BACKUP STATE' "$1" || true; }
 size_of() { stat -c %s "$1"; }
 # transitions LOG OFFSET: "Entering ... STATE" lines past OFFSET bytes.
 transitions() { tail -c +$(($2 + 1)) "$1" | grep -c 'Entering [A-Z]* STATE' || true; }

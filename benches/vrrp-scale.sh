@@ -131,33 +131,7 @@ write_config "$work/master.conf" 200
 write_config "$work/backup.conf" 100
 echo "$INSTANCES instances per host ($(wc -l <"$work/master.conf") config lines)"
 
-# start SYSTEM NS CONF LOG; the supervisor's pid goes to $work/NS.supervisor.
-start() {
-    local system=$1 ns=$2 conf=$3 log=$4
-    case $system in
-    rs)
-        ip netns exec "$ns" "$KEEPALIVED_RS" -n -l -f "$conf" --run-dir "$work/run-$ns" \
-            >"$log" 2>&1 &
-        ;;
-    ka)
-        ip netns exec "$ns" "$KEEPALIVED" -n -l -G -P -f "$conf" \
-            -p "$work/$ns.pid" -r "$work/$ns-vrrp.pid" >"$log" 2>&1 &
-        ;;
-    esac
-    # `ip netns exec` execs the program: $! is the supervisor itself.
-    echo $! >"$work/$ns.supervisor"
-    disown
-}
 
-# The supervisor and all its descendants.
-tree() {
-    local pid=$1 child
-    [ -d "/proc/$pid" ] || return 0
-    echo "$pid"
-    for child in $(pgrep -P "$pid" || true); do
-        tree "$child"
-    done
-}
 
 # CPU ticks (utime + stime + cutime + cstime) summed over the pids given.
 cpu_ticks() {
@@ -193,22 +167,7 @@ memory_kib() {
         END { print r + 0, p + 0, a + 0 }'
 }
 
-vips_on() {
-    ip -n "$1" -o -4 addr show | grep -c ' inet 10\.1[0-9][0-9]\.0\.' || true
-}
 
-# wait_count SECONDS WANT COMMAND...: until COMMAND prints at least WANT.
-wait_count() {
-    local limit=$1 want=$2 got
-    shift 2
-    for _ in $(seq $((limit * 4))); do
-        got=$("$@")
-        [ "$got" -ge "$want" ] && return 0
-        sleep 0.25
-    done
-    return 1
-}
-backups_logged() { grep -c 'Entering BACKUP STATE' "$1" || true; }
 
 # measure SYSTEM ROUND: one whole run with SYSTEM as the master; its
 # figures go to fig[SYSTEM,KEY] and, as "ROUND SYSTEM KEY VALUE" lines,
