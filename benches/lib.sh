@@ -96,3 +96,31 @@ wait_count() {
 
 # backups_logged LOG: "Entering BACKUP STATE" lines in LOG.
 backups_logged() { grep -c 'Entering BACKUP STATE' "$1" || true; }
+
+# start_pair NAME SYSTEM MASTER_LOG BACKUP_LOG: SYSTEM (rs or ka) as the
+# master of $INSTANCES instances in namespace $M ($work/master.conf), then
+# keepalived as their backup in $B ($work/backup.conf); returns once every
+# VIP is on the master, every backup instance logged BACKUP and $SETTLE s
+# of steady state passed. On failure it says why (NAME: the script's), sets
+# KEEP_WORK and returns 1.
+start_pair() {
+    local name=$1 system=$2 log=$3 blog=$4 t_up
+    t_up=$(now)
+    start "$system" "$M" "$work/master.conf" "$log"
+    if ! wait_count 120 "$INSTANCES" vips_on "$M"; then
+        echo "$name: master $system holds only $(vips_on "$M") of $INSTANCES VIPs after 120 s" >&2
+        tail -n 20 "$log" >&2
+        KEEP_WORK=1
+        return 1
+    fi
+    printf 'all %d VIPs on the master %.1f s after start\n' "$INSTANCES" \
+        "$(awk -v a="$t_up" -v b="$(now)" 'BEGIN { print b - a }')"
+    start ka "$B" "$work/backup.conf" "$blog"
+    if ! wait_count 120 "$INSTANCES" backups_logged "$blog"; then
+        echo "$name: the backup logged BACKUP for only $(backups_logged "$blog") instances" >&2
+        KEEP_WORK=1
+        return 1
+    fi
+    echo "backup keepalived: all $INSTANCES instances BACKUP; settling ${SETTLE} s"
+    sleep "$SETTLE"
+}

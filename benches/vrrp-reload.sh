@@ -352,31 +352,14 @@ window() {
 
 # measure SYSTEM ROUND: the master started fresh, then the three windows.
 measure() {
-    local system=$1 round=$2 log=$work/master-$1-$2.log blog=$work/backup-$1-$2.log t_up
+    local system=$1 round=$2 log=$work/master-$1-$2.log blog=$work/backup-$1-$2.log
     stop_ns $M $STOP_STEPS
     stop_ns $B $STOP_STEPS
     ip -n $M -4 addr flush to 10.100.0.0/14 2>/dev/null || true
     ip -n $B -4 addr flush to 10.100.0.0/14 2>/dev/null || true
     cp "$work/master-initial.conf" "$work/master.conf"
     step "master = $system, round $round: starting $INSTANCES instances on $M"
-    t_up=$(now)
-    start "$system" $M "$work/master.conf" "$log"
-    if ! wait_count 120 "$INSTANCES" vips_on $M; then
-        echo "vrrp-reload: master $system holds only $(vips_on $M) of $INSTANCES VIPs after 120 s" >&2
-        tail -n 20 "$log" >&2
-        KEEP_WORK=1
-        return 1
-    fi
-    printf 'all %d VIPs on the master %.1f s after start\n' "$INSTANCES" \
-        "$(awk -v a="$t_up" -v b="$(now)" 'BEGIN { print b - a }')"
-    start ka $B "$work/backup.conf" "$blog"
-    if ! wait_count 120 "$INSTANCES" backups_logged "$blog"; then
-        echo "vrrp-reload: the backup logged BACKUP for only $(backups_logged "$blog") instances" >&2
-        KEEP_WORK=1
-        return 1
-    fi
-    echo "backup keepalived: all $INSTANCES instances BACKUP; settling ${SETTLE} s"
-    sleep "$SETTLE"
+    start_pair vrrp-reload "$system" "$log" "$blog" || return 1
     local kind
     for kind in none unchanged changed; do
         window "$system" "$round" "$kind"

@@ -175,28 +175,11 @@ memory_kib() {
 measure() {
     local system=$1 round=$2 log=$work/master-$1-$2.log blog=$work/backup-$1-$2.log
     declare -A fig=()
-    local t_up t0 t1 pids c0 c1 samples=0 rss_sum=0 pss_sum=0 rss_peak=0 pss_peak=0 anon_peak=0 rss pss anon
+    local t0 t1 pids c0 c1 samples=0 rss_sum=0 pss_sum=0 rss_peak=0 pss_peak=0 anon_peak=0 rss pss anon
     stop_ns $M $STOP_STEPS
     stop_ns $B $STOP_STEPS
     step "master = $system: starting $INSTANCES instances on $M"
-    t_up=$(now)
-    start "$system" $M "$work/master.conf" "$log"
-    if ! wait_count 120 "$INSTANCES" vips_on $M; then
-        echo "vrrp-scale: master $system holds only $(vips_on $M) of $INSTANCES VIPs after 120 s" >&2
-        tail -n 20 "$log" >&2
-        KEEP_WORK=1
-        return 1
-    fi
-    printf 'all %d VIPs on the master %.1f s after start\n' "$INSTANCES" \
-        "$(awk -v a="$t_up" -v b="$(now)" 'BEGIN { print b - a }')"
-    start ka $B "$work/backup.conf" "$blog"
-    if ! wait_count 120 "$INSTANCES" backups_logged "$blog"; then
-        echo "vrrp-scale: the backup logged BACKUP for only $(backups_logged "$blog") instances" >&2
-        KEEP_WORK=1
-        return 1
-    fi
-    echo "backup keepalived: all $INSTANCES instances BACKUP; settling ${SETTLE} s"
-    sleep "$SETTLE"
+    start_pair vrrp-scale "$system" "$log" "$blog" || return 1
 
     fig[$system,vips_m0]=$(vips_on $M)
     fig[$system,vips_b0]=$(vips_on $B)
