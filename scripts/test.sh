@@ -21,6 +21,12 @@ cargo fmt --all --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+# The lab tests run the binaries the supervisor starts and the operator
+# types (vrrpd, kactl) from target/debug: build every binary first, since
+# `cargo test` builds only those with integration tests of their own.
+step "cargo build --workspace --bins"
+cargo build --workspace --bins --locked
+
 step "cargo test (unit, property, doc, netlab and interop tests)"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

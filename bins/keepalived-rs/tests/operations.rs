@@ -21,8 +21,16 @@ const VIP1: &str = "10.0.0.100";
 const VIP2: &str = "10.0.0.101";
 const VIP3: &str = "10.0.0.102";
 
+/// kactl, built beside keepalived-rs (scripts/test.sh builds every binary
+/// first: `cargo test` builds only keepalived-rs's own).
 fn kactl() -> PathBuf {
-    Path::new(env!("CARGO_BIN_EXE_keepalived-rs")).with_file_name("kactl")
+    let kactl = Path::new(env!("CARGO_BIN_EXE_keepalived-rs")).with_file_name("kactl");
+    assert!(
+        kactl.is_file(),
+        "{} is missing: run `cargo build -p kactl` (scripts/test.sh builds every binary first)",
+        kactl.display()
+    );
+    kactl
 }
 
 fn instance(name: &str, vrid: u8, priority: u8, vip: &str) -> String {
