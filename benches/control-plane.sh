@@ -42,27 +42,11 @@ bin=$PWD/target/release
 
 tag=vcp$$
 M=$tag-m
-P=$tag-p
+B=$tag-p   # a silent peer: nothing runs there
 work=$(mktemp -d /tmp/control-plane.XXXXXX)
-cleanup() {
-    for ns in $M $P; do
-        stop_ns "$ns" 200
-        ip netns del "$ns" 2>/dev/null || true
-    done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-for ns in $M $P; do
-    ip netns add "$ns"
-    ip -n "$ns" link set lo up
-done
-for k in $(seq 0 $((INTERFACES - 1))); do
-    ip -n $M link add eth$k type veth peer name eth$k netns $P
-    ip -n $M link set eth$k up
-    ip -n $P link set eth$k up
-    ip -n $M addr add 10.$k.0.1/24 dev eth$k
-done
+STOP_STEPS=200
+trap 'lab_down control-plane' EXIT
+lab_up
 python3 - "$work/k.conf" "$INTERFACES" "$VRIDS" <<'EOF'
 import sys
 path, interfaces, vrids = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -77,14 +61,11 @@ with open(path, "w") as f:
             )
 EOF
 
-vips() { ip -n $M -o -4 addr show | grep -c ' inet 10\.1[0-9][0-9]\.0\.' || true; }
 wait_masters() {
-    for _ in $(seq 480); do
-        [ "$(vips)" -ge "$INSTANCES" ] && return 0
-        sleep 0.25
-    done
-    echo "control-plane: only $(vips) of $INSTANCES VIPs after 120 s" >&2
-    exit 1
+    if ! wait_count 120 "$INSTANCES" vips_on "$M"; then
+        echo "control-plane: only $(vips_on "$M") of $INSTANCES VIPs after 120 s" >&2
+        exit 1
+    fi
 }
 
 # time_ms COMMAND...: milliseconds the command took; its output to $work/out.

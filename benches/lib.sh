@@ -124,3 +124,36 @@ start_pair() {
     echo "backup keepalived: all $INSTANCES instances BACKUP; settling ${SETTLE} s"
     sleep "$SETTLE"
 }
+
+# lab_up: namespaces $M and $B joined by $INTERFACES veth pairs ethK,
+# 10.K.0.1/24 on $M and 10.K.0.2/24 on $B.
+lab_up() {
+    local ns k
+    for ns in "$M" "$B"; do
+        ip netns add "$ns"
+        ip -n "$ns" link set lo up
+    done
+    for k in $(seq 0 $((INTERFACES - 1))); do
+        ip -n "$M" link add "eth$k" type veth peer name "eth$k" netns "$B"
+        ip -n "$M" link set "eth$k" up
+        ip -n "$B" link set "eth$k" up
+        ip -n "$M" addr add "10.$k.0.1/24" dev "eth$k"
+        ip -n "$B" addr add "10.$k.0.2/24" dev "eth$k"
+    done
+}
+
+# lab_down NAME: stops everything in $M and $B (${STOP_STEPS:-50} × 50 ms
+# of grace), deletes them, and removes $work, or with $KEEP_WORK keeps it
+# and says where.
+lab_down() {
+    local name=$1 ns
+    for ns in "$M" "$B"; do
+        stop_ns "$ns" "${STOP_STEPS:-50}"
+        ip netns del "$ns" 2>/dev/null || true
+    done
+    if [ -n "${KEEP_WORK:-}" ]; then
+        echo "$name: logs kept in $work"
+    else
+        rm -rf "$work"
+    fi
+}

@@ -118,30 +118,12 @@ cleanup() {
     for pid in "${watchers[@]}"; do
         kill "$pid" 2>/dev/null || true
     done
-    for ns in $M $B; do
-        stop_ns "$ns" $STOP_STEPS
-        ip netns del "$ns" 2>/dev/null || true
-    done
-    if [ -n "$KEEP_WORK" ]; then
-        echo "vrrp-reload: logs kept in $work"
-    else
-        rm -rf "$work"
-    fi
+    lab_down vrrp-reload
 }
 trap cleanup EXIT
 
 step "lab: $M (master, 10.K.0.1) and $B (backup, 10.K.0.2) joined by $INTERFACES veth pair(s)"
-for ns in $M $B; do
-    ip netns add "$ns"
-    ip -n "$ns" link set lo up
-done
-for k in $(seq 0 $((INTERFACES - 1))); do
-    ip -n $M link add "eth$k" type veth peer name "eth$k" netns $B
-    ip -n $M link set "eth$k" up
-    ip -n $B link set "eth$k" up
-    ip -n $M addr add "10.$k.0.1/24" dev "eth$k"
-    ip -n $B addr add "10.$k.0.2/24" dev "eth$k"
-done
+lab_up
 
 # write_config FILE PRIORITY FIRST LAST: instances FIRST..LAST (slot S is
 # on eth(S / 250) with VRID S % 250 + 1 and VIP 10.(100+K).0.VRID/32).

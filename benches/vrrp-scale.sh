@@ -76,31 +76,10 @@ KEEP_WORK=${KEEP_WORK:-}
 
 # 1,000 instances take a while to stop: up to 10 s (200 steps) before KILL.
 STOP_STEPS=200
-cleanup() {
-    for ns in $M $B; do
-        stop_ns "$ns" $STOP_STEPS
-        ip netns del "$ns" 2>/dev/null || true
-    done
-    if [ -n "$KEEP_WORK" ]; then
-        echo "vrrp-scale: logs kept in $work"
-    else
-        rm -rf "$work"
-    fi
-}
-trap cleanup EXIT
+trap 'lab_down vrrp-scale' EXIT
 
 step "lab: $M (master, 10.K.0.1) and $B (backup, 10.K.0.2) joined by $INTERFACES veth pairs"
-for ns in $M $B; do
-    ip netns add "$ns"
-    ip -n "$ns" link set lo up
-done
-for k in $(seq 0 $((INTERFACES - 1))); do
-    ip -n $M link add eth$k type veth peer name eth$k netns $B
-    ip -n $M link set eth$k up
-    ip -n $B link set eth$k up
-    ip -n $M addr add 10.$k.0.1/24 dev eth$k
-    ip -n $B addr add 10.$k.0.2/24 dev eth$k
-done
+lab_up
 
 # write_config FILE PRIORITY: every instance; VIP 10.(100+K).0.VRID/32.
 write_config() {
