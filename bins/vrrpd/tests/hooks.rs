@@ -241,8 +241,12 @@ fn reload_lines(host: &Host, daemon: &mut Process) -> Vec<String> {
         std::thread::spawn(move || read_across_reloads(path, text, stop))
     };
     let lines = || -> Vec<String> { text.lock().unwrap().lines().map(str::to_owned).collect() };
-    netlab::wait_until("the group master", Duration::from_secs(15), || {
-        Ok(lines().iter().any(|l| l == "GROUP \"G1\" MASTER 0"))
+    // Every instance settled (the group's and VI_3, which is in none), so
+    // that no transition races the reload's lines.
+    netlab::wait_until("the group and VI_3 master", Duration::from_secs(15), || {
+        let lines = lines();
+        Ok(lines.iter().any(|l| l == "GROUP \"G1\" MASTER 0")
+            && lines.iter().any(|l| l == "INSTANCE \"VI_3\" MASTER 150"))
     })
     .unwrap_or_else(|e| panic!("{e}: {:?}\n{}", lines(), daemon.log()));
     let before = lines().len();
